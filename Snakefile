@@ -1,0 +1,17 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/datasets.smk"
+include: "rules/preprocess.smk"
+
+
+rule all:
+    input:
+        preprocessing_targets(),
+    default_target: True

@@ -1,0 +1,153 @@
+from pathlib import Path
+
+from mirlab.config import check_config, check_dataset_roots, param_key
+
+
+check_config(config, Path(workflow.basedir, "config", "schema.yaml"))
+check_dataset_roots(config["datasets"], base=workflow.basedir)
+
+DATA = config["data_dir"]
+# Jobs that loop over the tracks of a dataset use a process pool of this many workers;
+# Snakemake lowers it to --cores where fewer are available.
+POOL_THREADS = 8
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    feature=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    excerpt=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    key=r"[0-9a-f]{10}",
+    fkey=r"[0-9a-f]{10}",
+    gkey=r"[0-9a-f]{10}",
+    skey=r"[0-9a-f]{10}",
+    sr=r"[0-9]+",
+    hop=r"[0-9]+",
+
+
+def dataset_params(name):
+    """What identifies a dataset's bytes: loader, root (absolute) or generator parameters, source."""
+    dataset = config["datasets"][name]
+    params = {"loader": dataset["loader"], "source": dataset["source"]}
+    if dataset["loader"] == "synth":
+        params["generate"] = dataset["generate"]
+    else:
+        params["root"] = str(Path(workflow.basedir, dataset["root"]).resolve())
+    return params
+
+
+def synth_raw_path(name):
+    """Generated tracks are shared by every synth dataset with the same generator parameters."""
+    return f"{DATA}/generated/synth-{param_key(config['datasets'][name]['generate'])}"
+
+
+def synth_generate_params(wildcards):
+    for dataset in config["datasets"].values():
+        if dataset["loader"] == "synth" and param_key(dataset["generate"]) == wildcards.gkey:
+            return dataset["generate"]
+    raise ValueError(f"{DATA}/generated/synth-{wildcards.gkey}: no synth dataset in the config has this key")
+
+
+def dataset_dir(name):
+    """Cache folder of one dataset, keyed by what identifies its bytes."""
+    return f"{DATA}/{name}/{param_key(dataset_params(name))}"
+
+
+def current_dataset(wildcards):
+    """The config entry of ``wildcards.dataset``; refuses a cache key that the config no longer gives."""
+    if wildcards.dataset not in config["datasets"]:
+        raise ValueError(f"config key datasets.{wildcards.dataset}: no such dataset")
+    expected = param_key(dataset_params(wildcards.dataset))
+    if wildcards.key != expected:
+        raise ValueError(
+            f"{DATA}/{wildcards.dataset}/{wildcards.key}: stale cache key, "
+            f"the current config gives {expected}"
+        )
+    return config["datasets"][wildcards.dataset]
+
+
+def feature_path(dataset, feature):
+    params = config["features"][feature]
+    return f"{dataset_dir(dataset)}/features/{feature}-{param_key(params)}"
+
+
+def feature_params(wildcards):
+    current_dataset(wildcards)
+    params = config["features"][wildcards.feature]
+    if wildcards.fkey != param_key(params):
+        raise ValueError(f"config key features.{wildcards.feature}: stale cache key {wildcards.fkey}")
+    return params
+
+
+def feature_audio(wildcards):
+    sr = config["features"][wildcards.feature]["sr"]
+    return f"{DATA}/{wildcards.dataset}/{wildcards.key}/audio/sr{sr}"
+
+
+def audio_rates():
+    """Every sample rate (Hz) a dataset's audio is cached at: feature rates and extra rates."""
+    rates = {feature["sr"] for feature in config["features"].values()}
+    return sorted(rates | set(config["audio_rates"]))
+
+
+def frame_grids():
+    """Every (sr, hop) frame grid that annotations are resampled to."""
+    return sorted({(f["sr"], f["hop_length"]) for f in config["features"].values()})
+
+
+def index_input(wildcards):
+    dataset = current_dataset(wildcards)
+    if dataset["loader"] == "synth":
+        return synth_raw_path(wildcards.dataset)
+    return []
+
+
+def split_params(wildcards):
+    return current_dataset(wildcards)["split"]
+
+
+def split_path(dataset):
+    return f"{dataset_dir(dataset)}/split-{param_key(config['datasets'][dataset]['split'])}.csv"
+
+
+def excerpt_params(wildcards):
+    excerpt = config["excerpts"][wildcards.excerpt]
+    if wildcards.key != param_key(excerpt_identity(wildcards.excerpt)):
+        raise ValueError(f"config key excerpts.{wildcards.excerpt}: stale cache key {wildcards.key}")
+    return excerpt
+
+
+def excerpt_identity(name):
+    excerpt = config["excerpts"][name]
+    return {"excerpt": excerpt, "dataset": dataset_params(excerpt["dataset"])}
+
+
+def excerpt_path(name):
+    return f"{DATA}/excerpts/{name}-{param_key(excerpt_identity(name))}"
+
+
+def excerpt_input(wildcards):
+    excerpt = excerpt_params(wildcards)
+    name = excerpt["dataset"]
+    if name not in config["datasets"]:
+        raise ValueError(f"config key excerpts.{wildcards.excerpt}.dataset: no dataset {name!r}")
+    base = dataset_dir(name)
+    return {
+        "index": f"{base}/index.parquet",
+        "annotations": f"{base}/annotations/original",
+        "audio": [f"{base}/audio/sr{sr}" for sr in audio_rates()],
+        "features": [feature_path(name, feature) for feature in config["features"]],
+    }
+
+
+def preprocessing_targets():
+    """Everything the preprocessing stage builds for the configured datasets."""
+    targets = []
+    for name in config["datasets"]:
+        base = dataset_dir(name)
+        targets.append(split_path(name))
+        targets.append(f"{base}/annotations/original")
+        targets += [f"{base}/audio/sr{sr}" for sr in audio_rates()]
+        targets += [f"{base}/annotations/sr{sr}_hop{hop}" for sr, hop in frame_grids()]
+        targets += [feature_path(name, feature) for feature in config["features"]]
+    targets += [excerpt_path(name) for name in config["excerpts"]]
+    return targets

@@ -1,0 +1,12 @@
+from mirlab.jobs import logged
+from mirlab.preprocess import cut_excerpt
+
+with logged(snakemake.log[0]):
+    cut_excerpt(
+        snakemake.params.excerpt,
+        snakemake.input.index,
+        snakemake.input.annotations,
+        snakemake.input.audio,
+        snakemake.input.features,
+        snakemake.output[0],
+    )

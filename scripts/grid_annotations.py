@@ -1,0 +1,11 @@
+from mirlab.jobs import logged
+from mirlab.preprocess import grid_annotations
+
+with logged(snakemake.log[0]):
+    grid_annotations(
+        snakemake.input.annotations,
+        snakemake.input.audio,
+        snakemake.params.sr,
+        snakemake.params.hop_length,
+        snakemake.output[0],
+    )

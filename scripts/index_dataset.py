@@ -1,0 +1,7 @@
+from mirlab.jobs import logged
+from mirlab.preprocess import index_dataset
+
+with logged(snakemake.log[0]):
+    index_dataset(
+        snakemake.params.loader, snakemake.params.root, snakemake.output[0], snakemake.threads
+    )
