@@ -12,6 +12,6 @@ include: "rules/preprocess.smk"
 
 
 rule all:
+    default_target: True
     input:
         preprocessing_targets(),
-    default_target: True

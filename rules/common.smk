@@ -2,7 +2,6 @@ from pathlib import Path
 
 from mirlab.config import check_config, check_dataset_roots, param_key
 
-
 check_config(config, Path(workflow.basedir, "config", "schema.yaml"))
 check_dataset_roots(config["datasets"], base=workflow.basedir)
 
@@ -42,9 +41,14 @@ def synth_raw_path(name):
 
 def synth_generate_params(wildcards):
     for dataset in config["datasets"].values():
-        if dataset["loader"] == "synth" and param_key(dataset["generate"]) == wildcards.gkey:
+        if (
+            dataset["loader"] == "synth"
+            and param_key(dataset["generate"]) == wildcards.gkey
+        ):
             return dataset["generate"]
-    raise ValueError(f"{DATA}/generated/synth-{wildcards.gkey}: no synth dataset in the config has this key")
+    raise ValueError(
+        f"{DATA}/generated/synth-{wildcards.gkey}: no synth dataset in the config has this key"
+    )
 
 
 def dataset_dir(name):
@@ -74,7 +78,9 @@ def feature_params(wildcards):
     current_dataset(wildcards)
     params = config["features"][wildcards.feature]
     if wildcards.fkey != param_key(params):
-        raise ValueError(f"config key features.{wildcards.feature}: stale cache key {wildcards.fkey}")
+        raise ValueError(
+            f"config key features.{wildcards.feature}: stale cache key {wildcards.fkey}"
+        )
     return params
 
 
@@ -112,7 +118,9 @@ def split_path(dataset):
 def excerpt_params(wildcards):
     excerpt = config["excerpts"][wildcards.excerpt]
     if wildcards.key != param_key(excerpt_identity(wildcards.excerpt)):
-        raise ValueError(f"config key excerpts.{wildcards.excerpt}: stale cache key {wildcards.key}")
+        raise ValueError(
+            f"config key excerpts.{wildcards.excerpt}: stale cache key {wildcards.key}"
+        )
     return excerpt
 
 
@@ -129,7 +137,9 @@ def excerpt_input(wildcards):
     excerpt = excerpt_params(wildcards)
     name = excerpt["dataset"]
     if name not in config["datasets"]:
-        raise ValueError(f"config key excerpts.{wildcards.excerpt}.dataset: no dataset {name!r}")
+        raise ValueError(
+            f"config key excerpts.{wildcards.excerpt}.dataset: no dataset {name!r}"
+        )
     base = dataset_dir(name)
     return {
         "index": f"{base}/index.parquet",

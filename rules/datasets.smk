@@ -1,15 +1,15 @@
 rule generate_synth:
     output:
         directory(f"{DATA}/generated/synth-{{gkey}}"),
-    params:
-        generate=synth_generate_params,
-    threads: POOL_THREADS
     log:
         "logs/generated/synth-{gkey}/generate_synth.log",
     benchmark:
         "logs/generated/synth-{gkey}/generate_synth.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    threads: POOL_THREADS
+    params:
+        generate=synth_generate_params,
     script:
         "../scripts/generate_synth.py"
 
@@ -19,15 +19,17 @@ rule index_dataset:
         index_input,
     output:
         f"{DATA}/{{dataset}}/{{key}}/index.parquet",
-    params:
-        loader=lambda wildcards: current_dataset(wildcards)["loader"],
-        root=lambda wildcards, input: input[0] if input else dataset_params(wildcards.dataset)["root"],
     log:
         "logs/{dataset}/{key}/index_dataset.log",
     benchmark:
         "logs/{dataset}/{key}/index_dataset.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        loader=lambda wildcards: current_dataset(wildcards)["loader"],
+        root=lambda wildcards, input: (
+            input[0] if input else dataset_params(wildcards.dataset)["root"]
+        ),
     script:
         "../scripts/index_dataset.py"
 
@@ -37,14 +39,14 @@ rule make_split:
         f"{DATA}/{{dataset}}/{{key}}/index.parquet",
     output:
         f"{DATA}/{{dataset}}/{{key}}/split-{{skey}}.csv",
-    params:
-        split=split_params,
-        base=workflow.basedir,
     log:
         "logs/{dataset}/{key}/make_split-{skey}.log",
     benchmark:
         "logs/{dataset}/{key}/make_split-{skey}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        split=split_params,
+        base=workflow.basedir,
     script:
         "../scripts/make_split.py"

@@ -3,16 +3,16 @@ rule resample_audio:
         f"{DATA}/{{dataset}}/{{key}}/index.parquet",
     output:
         directory(f"{DATA}/{{dataset}}/{{key}}/audio/sr{{sr}}"),
-    params:
-        source=lambda wildcards: current_dataset(wildcards)["source"],
-        sr=lambda wildcards: int(wildcards.sr),
-    threads: POOL_THREADS
     log:
         "logs/{dataset}/{key}/resample_audio-sr{sr}.log",
     benchmark:
         "logs/{dataset}/{key}/resample_audio-sr{sr}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    threads: POOL_THREADS
+    params:
+        source=lambda wildcards: current_dataset(wildcards)["source"],
+        sr=lambda wildcards: int(wildcards.sr),
     script:
         "../scripts/resample_audio.py"
 
@@ -22,13 +22,13 @@ rule convert_annotations:
         f"{DATA}/{{dataset}}/{{key}}/index.parquet",
     output:
         directory(f"{DATA}/{{dataset}}/{{key}}/annotations/original"),
-    threads: POOL_THREADS
     log:
         "logs/{dataset}/{key}/convert_annotations.log",
     benchmark:
         "logs/{dataset}/{key}/convert_annotations.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    threads: POOL_THREADS
     script:
         "../scripts/convert_annotations.py"
 
@@ -39,15 +39,15 @@ rule grid_annotations:
         audio=f"{DATA}/{{dataset}}/{{key}}/audio/sr{{sr}}",
     output:
         directory(f"{DATA}/{{dataset}}/{{key}}/annotations/sr{{sr}}_hop{{hop}}"),
-    params:
-        sr=lambda wildcards: int(wildcards.sr),
-        hop_length=lambda wildcards: int(wildcards.hop),
     log:
         "logs/{dataset}/{key}/grid_annotations-sr{sr}_hop{hop}.log",
     benchmark:
         "logs/{dataset}/{key}/grid_annotations-sr{sr}_hop{hop}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        sr=lambda wildcards: int(wildcards.sr),
+        hop_length=lambda wildcards: int(wildcards.hop),
     script:
         "../scripts/grid_annotations.py"
 
@@ -57,15 +57,15 @@ rule extract_features:
         feature_audio,
     output:
         directory(f"{DATA}/{{dataset}}/{{key}}/features/{{feature}}-{{fkey}}"),
-    params:
-        feature=feature_params,
-    threads: POOL_THREADS
     log:
         "logs/{dataset}/{key}/extract_features-{feature}-{fkey}.log",
     benchmark:
         "logs/{dataset}/{key}/extract_features-{feature}-{fkey}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    threads: POOL_THREADS
+    params:
+        feature=feature_params,
     script:
         "../scripts/extract_features.py"
 
@@ -75,13 +75,13 @@ rule cut_excerpt:
         unpack(excerpt_input),
     output:
         directory(f"{DATA}/excerpts/{{excerpt}}-{{key}}"),
-    params:
-        excerpt=excerpt_params,
     log:
         "logs/excerpts/{excerpt}-{key}.log",
     benchmark:
         "logs/excerpts/{excerpt}-{key}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        excerpt=excerpt_params,
     script:
         "../scripts/cut_excerpt.py"
