@@ -5,14 +5,46 @@ annotations describe), annotations of one or more kinds, and metadata (artist, t
 genre, duration in seconds) used for splits. Loaders read each dataset's native
 on-disk layout from a root folder; annotation readers return times in seconds and
 frequencies in Hz with the MIREX convention (f0 <= 0 means unvoiced).
+
+Layers, from the files up:
+
+- ``READERS``: one reader per native annotation format; each validates what it reads
+  (missing, unparseable or empty file, NaN or negative times, a time column that is not
+  strictly increasing, NaN f0, reversed or overlapping chord segments, bad chord labels)
+  and raises :class:`~mirlab.errors.InputError` naming the file and the problem.
+- ``LOADERS``: one loader per dataset layout, ``load_<name>(root) -> list[Track]``, sorted
+  by track id. An annotation without its audio, or audio without its annotation, is an
+  error naming the file (the MedleyDB family excepted: see :func:`load_medleydb`).
+- :func:`load_dataset`: the checked entry point used by the pipeline.
+- :func:`tracks_to_table` / :func:`tracks_from_table`: the dataset index as a flat table
+  (one row per track) that Parquet stores.
+
+The annotations of a track are keyed by their kind (a member of ``ANNOTATION_KINDS``), so a
+track has at most one annotation per kind, and every annotation describes the ``"mix"``.
+Datasets whose stems carry their own f0 (MedleyDB, Bach10) also have a ``*_stems`` loader
+that yields one track per stem.
 """
 
 from __future__ import annotations
 
+import inspect
+import io
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mirlab.audio import AudioSource
+import librosa
+import mir_eval
+import numpy as np
+import pandas as pd
+import scipy.io
+import yaml
+
+from mirlab.audio import AudioSource, audio_info
+from mirlab.errors import InputError
 
 #: Annotation kinds and what their reader returns.
 #: melody / pitch: (times [s], f0 [Hz]); multif0: (times [s], list of f0 arrays [Hz]);
@@ -22,11 +54,16 @@ ANNOTATION_KINDS = ("melody", "pitch", "multif0", "notes", "chords", "bass")
 
 @dataclass(frozen=True)
 class Annotation:
-    """An annotation file of one ``kind`` in one native ``format`` (a key of ``READERS``)."""
+    """An annotation file of one ``kind`` in one native ``format`` (a key of ``READERS``).
+
+    ``part`` picks one part of a file that holds several (the row of one instrument in a
+    Bach10 ``GTF0s`` matrix); ``None`` reads the whole file.
+    """
 
     kind: str
     path: Path
     format: str
+    part: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,3 +74,1260 @@ class Track:
     audio: dict[str, AudioSource]
     annotations: dict[str, Annotation]
     metadata: dict[str, object] = field(default_factory=dict)
+
+
+#: Metadata keys every loader sets (``genre`` is None where the dataset does not say).
+METADATA_KEYS = ("artist", "title", "genre", "duration")
+
+#: Hop of the iKala ``.pv`` pitch labels in seconds; frame i is centred at (i + 1/2) hops.
+IKALA_HOP_S = 0.032
+#: Hop of the Bach10 ground-truth f0 in seconds (441 samples at 44.1 kHz).
+BACH10_HOP_S = 0.010
+#: Centre of the first Bach10 frame in seconds: half of its 46 ms (2048-sample) window.
+BACH10_FIRST_FRAME_S = 0.023
+#: Bach10 parts in ``GTF0s`` row order, as (audio source name, file-name suffix); the
+#: dataset spells the saxophone file ``-saxphone.wav``.
+BACH10_PARTS = (
+    ("violin", "violin"),
+    ("clarinet", "clarinet"),
+    ("saxophone", "saxphone"),
+    ("bassoon", "bassoon"),
+)
+#: Consecutive chord segments may overlap by this much (s): the Billboard ``.lab`` files
+#: carry float round-off of ~1e-14 s at segment joins.
+CHORD_OVERLAP_TOLERANCE_S = 1e-3
+#: How far (s) an annotation may run past the end of its audio: more than the longest hop
+#: of any supported format (iKala, 32 ms) plus 50 ms for segment ends rounded by annotators.
+END_TOLERANCE_S = 0.1
+#: Chord vocabularies of the McGill Billboard ``.lab`` files.
+BILLBOARD_VOCABULARIES = ("full", "majmin", "majmininv", "majmin7", "majmin7inv")
+
+
+# --------------------------------------------------------------------------------------
+# Reading and validating annotation files
+# --------------------------------------------------------------------------------------
+
+
+class _NamedText(io.StringIO):
+    """The text of a file, whose ``str`` is the file's path so mir_eval's errors name it."""
+
+    def __init__(self, text: str, path: Path):
+        super().__init__(text)
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def _read_text(path: Path, strip_trailing: str = "") -> _NamedText:
+    """The text of an annotation file, ready for ``mir_eval.io``.
+
+    Blank lines become comment lines, which mir_eval skips while keeping its line numbers;
+    ``strip_trailing`` characters are removed from the end of each line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "annotation file does not exist")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise InputError(path, f"cannot read annotation file ({error})") from error
+    except UnicodeDecodeError as error:
+        raise InputError(path, "not a text annotation file (not valid UTF-8)") from error
+    if not text.strip():
+        raise InputError(path, "annotation file is empty")
+    lines = [line.rstrip().rstrip(strip_trailing) or "#" for line in text.splitlines()]
+    return _NamedText("\n".join(lines) + "\n", path)
+
+
+def _parse(path: Path, load: Callable, *args, strip_trailing: str = "", **kwargs):
+    """Call a ``mir_eval.io`` loader on ``path``; a parse error becomes an ``InputError``."""
+    handle = _read_text(path, strip_trailing)
+    try:
+        with warnings.catch_warnings():
+            # mir_eval only warns about bad intervals; the readers check them with row numbers
+            warnings.simplefilter("ignore", UserWarning)
+            return load(handle, *args, **kwargs)
+    except ValueError as error:
+        detail = str(error).strip().splitlines()[0].replace(f"{path}:", "line ")
+        raise InputError(path, f"cannot parse annotation: {detail}") from error
+
+
+def _check_not_empty(path: Path, n_rows: int) -> None:
+    if n_rows == 0:
+        raise InputError(path, "annotation file holds no data rows")
+
+
+def _check_finite(path: Path, values: np.ndarray, what: str) -> None:
+    """``values`` (one per data row) must be finite; the error names the first bad row."""
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise InputError(path, f"{what} is {values[bad[0]]} at data row {bad[0] + 1}")
+
+
+def _check_times(path: Path, times: np.ndarray) -> None:
+    """Frame times must be finite, non-negative and strictly increasing."""
+    _check_finite(path, times, "time")
+    negative = np.flatnonzero(times < 0)
+    if negative.size:
+        row = negative[0]
+        raise InputError(path, f"negative time {times[row]} s at data row {row + 1}")
+    steps = np.flatnonzero(np.diff(times) <= 0)
+    if steps.size:
+        row = steps[0] + 1
+        raise InputError(
+            path,
+            f"time column is not strictly increasing at data row {row + 1} "
+            f"({times[row]} s after {times[row - 1]} s)",
+        )
+
+
+def _check_intervals(path: Path, intervals: np.ndarray, overlap_tolerance: float | None) -> None:
+    """Segments must have finite, non-negative times and end no earlier than they start;
+    with ``overlap_tolerance`` not None, each must also start after the previous one ends."""
+    _check_finite(path, intervals[:, 0], "start time")
+    _check_finite(path, intervals[:, 1], "end time")
+    negative = np.flatnonzero(intervals[:, 0] < 0)
+    if negative.size:
+        raise InputError(path, f"negative start time at data row {negative[0] + 1}")
+    reversed_rows = np.flatnonzero(intervals[:, 1] < intervals[:, 0])
+    if reversed_rows.size:
+        row = reversed_rows[0]
+        raise InputError(
+            path,
+            f"segment ends before it starts at data row {row + 1} "
+            f"({intervals[row, 0]} s to {intervals[row, 1]} s)",
+        )
+    if overlap_tolerance is None:
+        return
+    overlaps = np.flatnonzero(intervals[1:, 0] < intervals[:-1, 1] - overlap_tolerance)
+    if overlaps.size:
+        row = overlaps[0] + 1
+        raise InputError(
+            path,
+            f"segment at data row {row + 1} starts at {intervals[row, 0]} s, before the "
+            f"previous one ends ({intervals[row - 1, 1]} s): segments overlap or are unsorted",
+        )
+
+
+def _read_time_f0(path: str | Path, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two columns, time (s) and f0 (Hz), split by the ``delimiter`` regular expression."""
+    path = Path(path)
+    times, f0 = _parse(path, mir_eval.io.load_time_series, delimiter=delimiter)
+    _check_not_empty(path, len(times))
+    _check_times(path, times)
+    _check_finite(path, f0, "f0")
+    return times, f0
+
+
+def read_medleydb_melody(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Headerless CSV ``time,f0`` (MedleyDB MELODY1/2 and pitch, MDB-*-synth ``.csv``).
+
+    Returns (times [s], f0 [Hz]); f0 <= 0 is unvoiced (negative values, a pitch guess for
+    an unvoiced frame, are kept as they are, as ``mir_eval.melody`` expects).
+    """
+    return _read_time_f0(path, ",")
+
+
+def read_orchset_mel(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """ORCHSET ``GT/*.mel``: tab separated ``time f0``; returns (times [s], f0 [Hz])."""
+    return _read_time_f0(path, "\t")
+
+
+def read_mirex_txt(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """ADC2004 / MIREX05 ``*REF.txt``: whitespace separated ``time f0`` (s, Hz)."""
+    return _read_time_f0(path, r"\s+")
+
+
+def read_wjazzd_f0(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """WJazzD ``*_FINAL_f0.csv``: headerless ``time,f0`` rows (s, Hz).
+
+    Assumed layout (the format is not publicly documented): two columns, separated by a
+    comma and/or whitespace, no header line; f0 <= 0 is unvoiced.
+    """
+    return _read_time_f0(path, r"[,\s]+")
+
+
+def _read_ragged_f0(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
+    times, values = _parse(
+        path, mir_eval.io.load_ragged_time_series, delimiter=",", strip_trailing=","
+    )
+    _check_not_empty(path, len(times))
+    _check_times(path, times)
+    for row, frame in enumerate(values):
+        if not np.all(np.isfinite(frame)):
+            raise InputError(path, f"f0 is not a finite number at data row {row + 1}")
+    return times, values
+
+
+def read_medleydb_multif0(path: str | Path) -> tuple[np.ndarray, list[np.ndarray]]:
+    """MedleyDB MELODY3: CSV ``time,f0_1,...,f0_k`` with k fixed, 0 where a line is silent.
+
+    Returns (times [s], one array per frame of its positive f0 values [Hz]).
+    """
+    path = Path(path)
+    times, values = _read_ragged_f0(path)
+    widths = np.array([len(frame) for frame in values])
+    changed = np.flatnonzero(widths != widths[0])
+    if changed.size:
+        raise InputError(
+            path,
+            f"data row {changed[0] + 1} has {widths[changed[0]]} f0 columns, "
+            f"the first row {widths[0]}",
+        )
+    return times, [frame[frame > 0] for frame in values]
+
+
+def read_mdb_mf0(path: str | Path) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Ragged CSV ``time[,f0,...]`` (MDB-mf0-synth, synth ``_MULTIF0.csv``).
+
+    A row may hold any number of f0 values (none: silence) and may end with a comma.
+    Returns (times [s], one array per frame of its positive f0 values [Hz]).
+    """
+    times, values = _read_ragged_f0(Path(path))
+    return times, [frame[frame > 0] for frame in values]
+
+
+def _midi_to_hz(midi: np.ndarray) -> np.ndarray:
+    """MIDI note numbers to Hz, with 0 (silence) mapped to 0 Hz (unvoiced)."""
+    return np.where(midi > 0, librosa.midi_to_hz(midi), 0.0)
+
+
+def read_ikala_pv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """iKala ``PitchLabel/*.pv``: one MIDI number per line, 0 = unvoiced, 32 ms hop.
+
+    Frame i is centred at ``(i + 1/2) * 32 ms`` (the first at 16 ms, as mirdata reads it).
+    Returns (times [s], f0 [Hz]).
+    """
+    path = Path(path)
+    midi = np.asarray(_parse(path, mir_eval.io.load_delimited, [float]), dtype=float)
+    _check_not_empty(path, len(midi))
+    _check_finite(path, midi, "MIDI pitch")
+    times = IKALA_HOP_S * (np.arange(len(midi)) + 0.5)
+    return times, _midi_to_hz(midi)
+
+
+def read_bach10_mat(
+    path: str | Path, part: int | None = None
+) -> tuple[np.ndarray, list[np.ndarray]] | tuple[np.ndarray, np.ndarray]:
+    """Bach10 ``<piece>-GTF0s.mat``: a ``GTF0s`` matrix of MIDI pitches, one row per part
+    (violin, clarinet, saxophone, bassoon), one column per 10 ms frame, 0 = silent.
+
+    Frame i is centred at ``23 ms + i * 10 ms`` (46 ms windows, 10 ms hop). With
+    ``part=None`` returns multi-f0 (times [s], one array of f0 [Hz] per frame); with a row
+    index returns that part's (times [s], f0 [Hz]) with 0 Hz where it is silent.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "annotation file does not exist")
+    try:
+        contents = scipy.io.loadmat(path)
+    except (ValueError, TypeError, OSError, scipy.io.matlab.MatReadError) as error:
+        raise InputError(path, f"cannot read MATLAB file ({error})") from error
+    if "GTF0s" not in contents:
+        raise InputError(path, "no GTF0s matrix in the MATLAB file")
+    midi = np.asarray(contents["GTF0s"], dtype=float)
+    if midi.ndim != 2 or midi.size == 0:
+        raise InputError(path, f"GTF0s must be a non-empty 2-D matrix, not shape {midi.shape}")
+    for row in range(midi.shape[0]):
+        _check_finite(path, midi[row], f"MIDI pitch of part {row}")
+    times = BACH10_FIRST_FRAME_S + BACH10_HOP_S * np.arange(midi.shape[1])
+    f0 = _midi_to_hz(midi)
+    if part is None:
+        return times, [frame[frame > 0] for frame in f0.T]
+    if not 0 <= part < f0.shape[0]:
+        raise InputError(path, f"part {part} asked for, but GTF0s has {f0.shape[0]} rows")
+    return times, f0[part]
+
+
+def read_lab_chords(path: str | Path) -> tuple[np.ndarray, list[str]]:
+    """Chord ``.lab`` (Billboard, Isophonics, synth): ``start end label`` per line,
+    whitespace or tab separated, Harte syntax labels.
+
+    Returns (intervals [s] (n, 2), labels). Segments may not overlap (up to
+    ``CHORD_OVERLAP_TOLERANCE_S``) or be reversed; every label must parse with
+    ``mir_eval.chord``.
+    """
+    path = Path(path)
+    intervals, labels = _parse(path, mir_eval.io.load_labeled_intervals)
+    _check_not_empty(path, len(labels))
+    _check_intervals(path, intervals, CHORD_OVERLAP_TOLERANCE_S)
+    for row, label in enumerate(labels):
+        try:
+            mir_eval.chord.encode(label)
+        except mir_eval.chord.InvalidChordException as error:
+            raise InputError(
+                path, f"invalid Harte chord label {label!r} at data row {row + 1}"
+            ) from error
+    return intervals, labels
+
+
+def read_notes_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Headerless CSV ``onset,offset,f0`` (s, s, Hz), one note per row, in any order.
+
+    Returns (intervals [s] (n, 2), pitches [Hz]); a note must not end before it starts and
+    its f0 must be positive.
+    """
+    path = Path(path)
+    intervals, pitches = _parse(path, mir_eval.io.load_valued_intervals, delimiter=",")
+    _check_not_empty(path, len(pitches))
+    _check_intervals(path, intervals, overlap_tolerance=None)
+    _check_finite(path, pitches, "f0")
+    bad = np.flatnonzero(pitches <= 0)
+    if bad.size:
+        raise InputError(
+            path, f"note f0 {pitches[bad[0]]} Hz is not positive at data row {bad[0] + 1}"
+        )
+    return intervals, pitches
+
+
+#: Readers by format name: each takes a path and returns validated arrays (see
+#: ``ANNOTATION_KINDS`` for what each kind returns).
+READERS: dict[str, Callable] = {
+    "medleydb_melody": read_medleydb_melody,
+    "medleydb_multif0": read_medleydb_multif0,
+    "mdb_mf0": read_mdb_mf0,
+    "orchset_mel": read_orchset_mel,
+    "mirex_txt": read_mirex_txt,
+    "wjazzd_f0": read_wjazzd_f0,
+    "ikala_pv": read_ikala_pv,
+    "bach10_mat": read_bach10_mat,
+    "lab_chords": read_lab_chords,
+    "notes_csv": read_notes_csv,
+}
+
+
+def read_annotation(annotation: Annotation):
+    """Read ``annotation`` with the reader of its format (validated arrays, see ``READERS``)."""
+    reader = READERS.get(annotation.format)
+    if reader is None:
+        raise InputError(
+            annotation.path,
+            f"unknown annotation format {annotation.format!r} (known: {', '.join(READERS)})",
+        )
+    if annotation.part is None:
+        return reader(annotation.path)
+    if "part" not in inspect.signature(reader).parameters:
+        raise InputError(annotation.path, f"format {annotation.format!r} has no parts")
+    return reader(annotation.path, part=annotation.part)
+
+
+def annotation_end(annotation: Annotation) -> float:
+    """The last time (s) ``annotation`` covers: its last frame, or its latest segment end."""
+    first = np.asarray(read_annotation(annotation)[0])
+    return float(first[:, 1].max() if first.ndim == 2 else first[-1])
+
+
+def check_annotation_fits_audio(
+    annotation: Annotation,
+    audio_duration_s: float,
+    audio_path: str | Path | None = None,
+    tolerance_s: float = END_TOLERANCE_S,
+) -> None:
+    """Raise ``InputError`` if ``annotation`` runs past its audio by more than ``tolerance_s``.
+
+    ``audio_duration_s`` is the audio's duration in seconds; the message names the
+    annotation file and, when given, ``audio_path``.
+    """
+    end = annotation_end(annotation)
+    if end > audio_duration_s + tolerance_s:
+        audio = f"its audio {audio_path}" if audio_path is not None else "its audio"
+        raise InputError(
+            annotation.path,
+            f"annotation runs to {end:.3f} s, past the end of {audio} "
+            f"({audio_duration_s:.3f} s, tolerance {tolerance_s} s)",
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Loaders: finding and pairing files
+# --------------------------------------------------------------------------------------
+
+
+def _checked_duration(source: AudioSource) -> float:
+    """Duration (s) of ``source``; ``InputError`` if its file is missing, unreadable, holds
+    no samples, or lacks the channel asked for."""
+    info = audio_info(source.path)
+    if info.frames == 0:
+        raise InputError(source.path, "audio file holds no samples")
+    if source.channel is not None and source.channel >= info.channels:
+        raise InputError(
+            source.path, f"channel {source.channel} asked for, but the file has {info.channels}"
+        )
+    return info.frames / info.samplerate
+
+
+def _folder(path: Path) -> Path:
+    if not path.is_dir():
+        raise InputError(path, "dataset folder does not exist")
+    return path
+
+
+def _collect(folder: Path, suffix: str, recursive: bool = False) -> dict[str, Path]:
+    """Files under ``folder`` named ``<key><suffix>``, by key (hidden files skipped)."""
+    paths = _folder(folder).rglob(f"*{suffix}") if recursive else _folder(folder).iterdir()
+    found: dict[str, Path] = {}
+    for path in sorted(paths):
+        if path.is_file() and path.name.endswith(suffix) and not path.name.startswith("."):
+            key = path.name[: -len(suffix)]
+            if key in found:
+                raise InputError(path, f"a second file for track {key!r} (first: {found[key]})")
+            found[key] = path
+    return dict(sorted(found.items()))
+
+
+def _check_have_audio(annotations: dict[str, Path], audio: dict, audio_hint: str) -> None:
+    """Every annotation key must have audio; ``audio_hint`` says where (``{0}`` is the key)."""
+    for key in sorted(annotations.keys() - audio.keys()):
+        expected = audio_hint.replace("{0}", key)
+        raise InputError(
+            annotations[key], f"no audio file matches this annotation (looked for {expected})"
+        )
+
+
+def _check_pairs(
+    audio: dict[str, Path], annotations: dict[str, Path], audio_hint: str, annotation_hint: str
+) -> list[str]:
+    """The keys present on both sides; an unmatched file on either side is an error.
+
+    The hints say where the missing counterpart was looked for (``{0}`` is the key).
+    """
+    _check_have_audio(annotations, audio, audio_hint)
+    for key in sorted(audio.keys() - annotations.keys()):
+        expected = annotation_hint.replace("{0}", key)
+        raise InputError(
+            audio[key], f"no annotation matches this audio file (looked for {expected})"
+        )
+    return sorted(audio)
+
+
+def _pair(
+    audio_folder: Path, audio_suffix: str, annotation_folder: Path, annotation_suffix: str
+) -> list[tuple[str, Path, Path]]:
+    """(track id, audio, annotation) for files named ``<id><suffix>`` in two folders."""
+    audio = _collect(audio_folder, audio_suffix)
+    annotations = _collect(annotation_folder, annotation_suffix)
+    keys = _check_pairs(
+        audio,
+        annotations,
+        str(audio_folder / f"{{0}}{audio_suffix}"),
+        str(annotation_folder / f"{{0}}{annotation_suffix}"),
+    )
+    return [(key, audio[key], annotations[key]) for key in keys]
+
+
+def _make_track(
+    track_id: str,
+    audio: dict[str, AudioSource],
+    annotations: Iterable[Annotation],
+    artist: str,
+    title: str,
+    genre: str | None = None,
+    **extra: object,
+) -> Track:
+    """A track with the standard metadata; ``duration`` is read from the mix's header."""
+    metadata = {
+        "artist": artist,
+        "title": title,
+        "genre": genre,
+        "duration": _checked_duration(audio["mix"]),
+        **extra,
+    }
+    return Track(track_id, audio, {a.kind: a for a in annotations}, metadata)
+
+
+def _artist_title(track_id: str) -> tuple[str, str]:
+    """Artist and title of a MedleyDB-style id ``Artist_Title[_STEM_xx]``."""
+    parts = track_id.split("_")
+    return parts[0], parts[1] if len(parts) > 1 else track_id
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, f"cannot read metadata JSON ({error})") from error
+
+
+def _check_melody_definition(melody_definition: int) -> None:
+    if melody_definition not in (1, 2):
+        raise InputError(
+            "melody_definition", f"must be 1 or 2 (MELODY3 is multif0), not {melody_definition!r}"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Loaders, one per dataset layout
+# --------------------------------------------------------------------------------------
+
+
+def load_medleydb(root: Path, melody_definition: int = 2) -> list[Track]:
+    """MedleyDB in its distributed layout.
+
+    ``Audio/<T>/<T>_MIX.wav`` (audio ``mix``), stems ``Audio/<T>/<T>_STEMS/<T>_STEM_xx.wav``
+    (audio ``stem_xx``), ``Audio/<T>/<T>_METADATA.yaml`` (title, genre; optional) and
+    ``Annotations/Melody_Annotations/MELODY{1,2,3}/<T>_MELODY{1,2,3}.csv``. Kind ``melody``
+    is MELODY``melody_definition`` (default 2, the definition of Bittner et al. 2017 and
+    most later work); ``multif0`` is MELODY3. ``artist`` is the id's ``Artist`` prefix, so
+    that it groups the same way in every MedleyDB-derived dataset.
+
+    MedleyDB ships melody annotations for only some of its mixes; a mix without one is kept,
+    without that annotation kind (consumers pick tracks by the kinds they need).
+    """
+    _check_melody_definition(melody_definition)
+    root = Path(root)
+    audio_root = _folder(root / "Audio")
+    mixes = {}
+    for folder in sorted(p for p in audio_root.iterdir() if p.is_dir()):
+        mix = folder / f"{folder.name}_MIX.wav"
+        if not mix.is_file():
+            raise InputError(folder, f"track folder has no mix {mix.name}")
+        mixes[folder.name] = mix
+    melody_root = root / "Annotations" / "Melody_Annotations"
+    wanted = {"melody": melody_definition, "multif0": 3}
+    found: dict[str, dict[str, Path]] = {}
+    for kind, number in wanted.items():
+        folder = melody_root / f"MELODY{number}"
+        found[kind] = _collect(folder, f"_MELODY{number}.csv") if folder.is_dir() else {}
+        _check_have_audio(found[kind], mixes, str(audio_root / "{0}" / "{0}_MIX.wav"))
+    formats = {"melody": "medleydb_melody", "multif0": "medleydb_multif0"}
+    tracks = []
+    for track_id, mix in mixes.items():
+        audio = {"mix": AudioSource(mix)}
+        stems_folder = audio_root / track_id / f"{track_id}_STEMS"
+        if stems_folder.is_dir():
+            for stem in sorted(stems_folder.glob(f"{track_id}_STEM_*.wav")):
+                audio[f"stem_{stem.stem.rsplit('_', 1)[1]}"] = AudioSource(stem)
+        artist, title = _artist_title(track_id)
+        extra = _medleydb_yaml(audio_root / track_id / f"{track_id}_METADATA.yaml")
+        annotations = [
+            Annotation(kind, found[kind][track_id], formats[kind])
+            for kind in wanted
+            if track_id in found[kind]
+        ]
+        tracks.append(
+            _make_track(
+                track_id,
+                audio,
+                annotations,
+                artist,
+                extra.get("title", title),
+                extra.get("genre"),
+            )
+        )
+    return tracks
+
+
+def _medleydb_yaml(path: Path) -> dict:
+    """Title and genre from a MedleyDB ``_METADATA.yaml`` ({} when the file is absent)."""
+    if not path.is_file():
+        return {}
+    try:
+        contents = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InputError(path, f"cannot read metadata YAML ({error})") from error
+    return {key: str(contents[key]) for key in ("title", "genre") if contents.get(key)}
+
+
+def load_medleydb_stems(root: Path) -> list[Track]:
+    """MedleyDB stems with pitch annotations, one track per stem, in the distributed layout.
+
+    ``Annotations/Pitch_Annotations/<T>_STEM_xx.csv`` (``time,f0``, kind ``pitch``) with
+    the stem ``Audio/<T>/<T>_STEMS/<T>_STEM_xx.wav`` as ``mix``; stems without a pitch
+    annotation are not tracks (MedleyDB annotates only its monophonic stems).
+    """
+    root = Path(root)
+    tracks = []
+    for stem_id, csv in _collect(root / "Annotations" / "Pitch_Annotations", ".csv").items():
+        match = re.fullmatch(r"(.+)_STEM_\d+", stem_id)
+        if match is None:
+            raise InputError(csv, "pitch annotation name is not <track>_STEM_<xx>.csv")
+        wav = root / "Audio" / match[1] / f"{match[1]}_STEMS" / f"{stem_id}.wav"
+        if not wav.is_file():
+            raise InputError(csv, f"no audio file matches this annotation (looked for {wav})")
+        artist, title = _artist_title(stem_id)
+        tracks.append(
+            _make_track(
+                stem_id,
+                {"mix": AudioSource(wav)},
+                [Annotation("pitch", csv, "medleydb_melody")],
+                artist,
+                title,
+            )
+        )
+    return tracks
+
+
+def load_medleydb_melody(root: Path, melody_definition: int = 2) -> list[Track]:
+    """The mirdata "medleydb_melody" layout: ``audio/<T>_MIX.wav``,
+    ``melody{1,2,3}/<T>_MELODY{1,2,3}.csv`` and ``medleydb_melody_metadata.json``.
+
+    Kinds as in :func:`load_medleydb`; artist, title, genre and the JSON's other scalar
+    fields (``is_excerpt``, ``is_instrumental``, ``n_sources``) come from the JSON.
+    """
+    _check_melody_definition(melody_definition)
+    root = Path(root)
+    mixes = _collect(root / "audio", "_MIX.wav")
+    metadata = _read_json(root / "medleydb_melody_metadata.json")
+    wanted = {"melody": melody_definition, "multif0": 3}
+    formats = {"melody": "medleydb_melody", "multif0": "medleydb_multif0"}
+    found = {}
+    for kind, number in wanted.items():
+        folder = root / f"melody{number}"
+        found[kind] = _collect(folder, f"_MELODY{number}.csv") if folder.is_dir() else {}
+        _check_have_audio(found[kind], mixes, str(root / "audio" / "{0}_MIX.wav"))
+    tracks = []
+    for track_id, mix in mixes.items():
+        artist, title = _artist_title(track_id)
+        info = _json_entry(metadata, track_id, root / "medleydb_melody_metadata.json")
+        tracks.append(
+            _make_track(
+                track_id,
+                {"mix": AudioSource(mix)},
+                [
+                    Annotation(kind, found[kind][track_id], formats[kind])
+                    for kind in wanted
+                    if track_id in found[kind]
+                ],
+                str(info.get("artist", artist)),
+                str(info.get("title", title)),
+                info.get("genre"),
+                **_scalar_extras(info),
+            )
+        )
+    return tracks
+
+
+def _json_entry(metadata: dict, track_id: str, path: Path) -> dict:
+    if track_id not in metadata:
+        raise InputError(path, f"no metadata entry for track {track_id!r}")
+    return metadata[track_id]
+
+
+def _scalar_extras(info: dict) -> dict:
+    """The JSON metadata fields other than the standard keys and file paths."""
+    return {
+        key: value
+        for key, value in info.items()
+        if key not in METADATA_KEYS
+        and not key.endswith("_path")
+        and isinstance(value, str | int | float | bool)
+    }
+
+
+def load_medleydb_pitch(root: Path) -> list[Track]:
+    """The mirdata "medleydb_pitch" layout: ``audio/<T>_STEM_xx.wav``,
+    ``pitch/<T>_STEM_xx.csv`` (kind ``pitch``) and ``medleydb_pitch_metadata.json``
+    (artist, title, genre, instrument)."""
+    root = Path(root)
+    metadata_path = root / "medleydb_pitch_metadata.json"
+    metadata = _read_json(metadata_path)
+    tracks = []
+    for track_id, wav, csv in _pair(root / "audio", ".wav", root / "pitch", ".csv"):
+        artist, title = _artist_title(track_id)
+        info = _json_entry(metadata, track_id, metadata_path)
+        tracks.append(
+            _make_track(
+                track_id,
+                {"mix": AudioSource(wav)},
+                [Annotation("pitch", csv, "medleydb_melody")],
+                str(info.get("artist", artist)),
+                str(info.get("title", title)),
+                info.get("genre"),
+                **_scalar_extras(info),
+            )
+        )
+    return tracks
+
+
+def load_mdb_stem_synth(root: Path) -> list[Track]:
+    """MDB-stem-synth: ``audio_stems/<T>.RESYN.wav`` and ``annotation_stems/<T>.RESYN.csv``
+    (``time,f0``, hop 128/44100 s, kind ``pitch``); ``<T>`` is ``Artist_Title_STEM_xx``."""
+    root = Path(root)
+    pairs = _pair(root / "audio_stems", ".RESYN.wav", root / "annotation_stems", ".RESYN.csv")
+    return [
+        _make_track(
+            track_id,
+            {"mix": AudioSource(wav)},
+            [Annotation("pitch", csv, "medleydb_melody")],
+            *_artist_title(track_id),
+        )
+        for track_id, wav, csv in pairs
+    ]
+
+
+def load_mdb_melody_synth(root: Path) -> list[Track]:
+    """MDB-melody-synth: ``audio_mix/<T>_MIX_melsynth.wav`` and the resynthesised melody
+    stem's f0 ``annotation_melody/<T>_STEM_xx*.csv`` (``time,f0``, kind ``melody``).
+
+    The layout is the one read by the seed thesis' code (kukas/music-transcription).
+    """
+    root = Path(root)
+    audio = _collect(root / "audio_mix", "_MIX_melsynth.wav")
+    annotations: dict[str, Path] = {}
+    for csv in sorted(_folder(root / "annotation_melody").glob("*.csv")):
+        match = re.fullmatch(r"(.+?)_STEM_\d+.*\.csv", csv.name)
+        if match is None or csv.name.startswith("."):
+            raise InputError(csv, "melody annotation name is not <track>_STEM_<xx>[...].csv")
+        if match[1] in annotations:
+            raise InputError(csv, f"a second melody annotation for track {match[1]!r}")
+        annotations[match[1]] = csv
+    keys = _check_pairs(
+        audio,
+        annotations,
+        str(root / "audio_mix" / "{0}_MIX_melsynth.wav"),
+        str(root / "annotation_melody" / "{0}_STEM_<xx>.csv"),
+    )
+    return [
+        _make_track(
+            key,
+            {"mix": AudioSource(audio[key])},
+            [Annotation("melody", annotations[key], "medleydb_melody")],
+            *_artist_title(key),
+        )
+        for key in keys
+    ]
+
+
+def load_mdb_mf0_synth(root: Path) -> list[Track]:
+    """MDB-mf0-synth: ``audio_mix/<T>_MIX_mf0synth.wav`` and
+    ``annotation_mf0/<T>_MIX_mf0synth.csv`` (ragged ``time,f0,...``, kind ``multif0``).
+
+    The layout is the one read by the seed thesis' code (kukas/music-transcription).
+    """
+    root = Path(root)
+    pairs = _pair(
+        root / "audio_mix", "_MIX_mf0synth.wav", root / "annotation_mf0", "_MIX_mf0synth.csv"
+    )
+    return [
+        _make_track(
+            track_id,
+            {"mix": AudioSource(wav)},
+            [Annotation("multif0", csv, "mdb_mf0")],
+            *_artist_title(track_id),
+        )
+        for track_id, wav, csv in pairs
+    ]
+
+
+def load_orchset(root: Path) -> list[Track]:
+    """ORCHSET: ``audio/mono/<T>.wav`` and ``GT/<T>.mel`` (kind ``melody``).
+
+    ``<T>`` is ``Composer-Work-...-exN``: the composer is the ``artist`` (the grouping for
+    splits), genre ``classical``; the predominant instruments come from
+    ``Orchset - Predominant Melodic Instruments.csv`` when it is there.
+    """
+    root = Path(root)
+    instruments = {}
+    table = root / "Orchset - Predominant Melodic Instruments.csv"
+    if table.is_file():
+        frame = pd.read_csv(table, dtype=str)
+        instruments = {
+            name.removesuffix(".wav"): value
+            for name, value in zip(frame.iloc[:, 0], frame.iloc[:, 1], strict=True)
+        }
+    tracks = []
+    for track_id, wav, mel in _pair(root / "audio" / "mono", ".wav", root / "GT", ".mel"):
+        composer, _, title = track_id.partition("-")
+        extra = {"instruments": instruments[track_id]} if track_id in instruments else {}
+        tracks.append(
+            _make_track(
+                track_id,
+                {"mix": AudioSource(wav)},
+                [Annotation("melody", mel, "orchset_mel")],
+                composer,
+                title or track_id,
+                "classical",
+                **extra,
+            )
+        )
+    return tracks
+
+
+def _load_mirex_folder(root: Path, artist: Callable[[str], str]) -> list[Track]:
+    root = Path(root)
+    return [
+        _make_track(
+            track_id,
+            {"mix": AudioSource(wav)},
+            [Annotation("melody", ref, "mirex_txt")],
+            artist(track_id),
+            track_id,
+        )
+        for track_id, wav, ref in _pair(root, ".wav", root, "REF.txt")
+    ]
+
+
+def load_adc2004(root: Path) -> list[Track]:
+    """ADC2004: ``<T>.wav`` and ``<T>REF.txt`` in one folder (kind ``melody``).
+
+    There is no artist metadata; the id without its trailing number (``daisy``, ``jazz``,
+    ``midi``, ``opera_fem``, ``opera_male``, ``pop``) is the grouping used as ``artist``.
+    """
+    return _load_mirex_folder(root, lambda track_id: re.sub(r"\d+$", "", track_id) or track_id)
+
+
+def load_mirex05(root: Path) -> list[Track]:
+    """MIREX05 (train set): ``<T>.wav`` and ``<T>REF.txt`` in one folder (kind ``melody``).
+
+    There is no artist metadata; each track is its own group (``artist`` = track id).
+    """
+    return _load_mirex_folder(root, lambda track_id: track_id)
+
+
+def load_wjazzd(root: Path) -> list[Track]:
+    """WJazzD solos: ``<T>_Solo.wav`` and ``<T>_FINAL_f0.csv`` anywhere under ``root``
+    (the seed thesis keeps them in ``audio_f0/`` and ``f0/``), kind ``melody``.
+
+    ``<T>`` is ``Performer_Title``: the performer is the ``artist``, genre ``jazz``.
+    """
+    root = Path(root)
+    audio = _collect(root, "_Solo.wav", recursive=True)
+    annotations = _collect(root, "_FINAL_f0.csv", recursive=True)
+    keys = _check_pairs(audio, annotations, "{0}_Solo.wav", "{0}_FINAL_f0.csv")
+    return [
+        _make_track(
+            key,
+            {"mix": AudioSource(audio[key])},
+            [Annotation("melody", annotations[key], "wjazzd_f0")],
+            *_artist_title(key),
+            "jazz",
+        )
+        for key in keys
+    ]
+
+
+def load_ikala(root: Path) -> list[Track]:
+    """iKala: ``Wavfile/<T>.wav`` (left channel accompaniment, right channel voice) and
+    ``PitchLabel/<T>.pv`` (kind ``melody``, the voice's f0).
+
+    Audio sources: ``mix`` (the downmix), ``vocals`` (channel 1), ``accompaniment``
+    (channel 0). ``<T>`` is ``<songid>_<section>``; the singer from ``id_mapping.txt``
+    (``singer songid`` rows) is the ``artist``, ``singer<n>``.
+    """
+    root = Path(root)
+    mapping_path = root / "id_mapping.txt"
+    singers = {}
+    if mapping_path.is_file():
+        try:
+            mapping = pd.read_csv(mapping_path, sep=r"\s+", dtype=str)
+            singers = dict(zip(mapping["songid"], mapping["singer"], strict=True))
+        except (ValueError, KeyError) as error:
+            raise InputError(mapping_path, f"cannot read singer mapping ({error})") from error
+    tracks = []
+    for track_id, wav, pv in _pair(root / "Wavfile", ".wav", root / "PitchLabel", ".pv"):
+        song_id, _, section = track_id.partition("_")
+        if singers and song_id not in singers:
+            raise InputError(mapping_path, f"no singer for song {song_id!r} (track {track_id})")
+        tracks.append(
+            _make_track(
+                track_id,
+                {
+                    "mix": AudioSource(wav),
+                    "vocals": AudioSource(wav, channel=1),
+                    "accompaniment": AudioSource(wav, channel=0),
+                },
+                [Annotation("melody", pv, "ikala_pv")],
+                f"singer{singers[song_id]}" if singers else song_id,
+                track_id,
+                section=section,
+            )
+        )
+    return tracks
+
+
+def _bach10_pieces(root: Path) -> list[tuple[str, Path, Path]]:
+    """(piece, mix, GTF0s.mat) for every ``<piece>/`` folder that holds either file."""
+    pieces = []
+    for folder in sorted(p for p in _folder(Path(root)).iterdir() if p.is_dir()):
+        mix, mat = folder / f"{folder.name}.wav", folder / f"{folder.name}-GTF0s.mat"
+        if mat.is_file() and not mix.is_file():
+            raise InputError(mat, f"no audio file matches this annotation (looked for {mix})")
+        if mix.is_file() and not mat.is_file():
+            raise InputError(mix, f"no annotation matches this audio file (looked for {mat})")
+        if mix.is_file():
+            pieces.append((folder.name, mix, mat))
+    return pieces
+
+
+def _bach10_stems(folder: Path, piece: str, mat: Path) -> dict[str, AudioSource]:
+    stems = {}
+    for name, suffix in BACH10_PARTS:
+        wav = folder / f"{piece}-{suffix}.wav"
+        if not wav.is_file():
+            raise InputError(mat, f"the {name} part has no audio (looked for {wav})")
+        stems[name] = AudioSource(wav)
+    return stems
+
+
+def _bach10_title(piece: str) -> str:
+    return re.sub(r"^\d+-", "", piece)
+
+
+def load_bach10(root: Path) -> list[Track]:
+    """Bach10: ``<piece>/<piece>.wav`` and ``<piece>/<piece>-GTF0s.mat`` (kind ``multif0``).
+
+    The four part recordings ``<piece>-{violin,clarinet,saxphone,bassoon}.wav`` are audio
+    sources ``violin``, ``clarinet``, ``saxophone``, ``bassoon``. All pieces are Bach
+    chorales, so the grouping for splits (``artist``) is the piece itself.
+    """
+    tracks = []
+    for piece, mix, mat in _bach10_pieces(root):
+        audio = {"mix": AudioSource(mix), **_bach10_stems(mix.parent, piece, mat)}
+        tracks.append(
+            _make_track(
+                piece,
+                audio,
+                [Annotation("multif0", mat, "bach10_mat")],
+                piece,
+                _bach10_title(piece),
+                "classical",
+                composer="J. S. Bach",
+            )
+        )
+    return tracks
+
+
+def load_bach10_stems(root: Path) -> list[Track]:
+    """Bach10 parts, one track ``<piece>-<instrument>`` per part recording (as ``mix``) with
+    its row of ``GTF0s`` as kind ``pitch``; grouped by piece like :func:`load_bach10`."""
+    tracks = []
+    for piece, mix, mat in _bach10_pieces(root):
+        stems = _bach10_stems(mix.parent, piece, mat)
+        for part, (name, _) in enumerate(BACH10_PARTS):
+            tracks.append(
+                _make_track(
+                    f"{piece}-{name}",
+                    {"mix": stems[name]},
+                    [Annotation("pitch", mat, "bach10_mat", part=part)],
+                    piece,
+                    _bach10_title(piece),
+                    "classical",
+                    composer="J. S. Bach",
+                    instrument=name,
+                )
+            )
+    return sorted(tracks, key=lambda track: track.track_id)
+
+
+def _salami_header(path: Path) -> dict[str, str]:
+    """The ``# key: value`` header of a Billboard ``salami_chords.txt``."""
+    if not path.is_file():
+        raise InputError(path, "Billboard salami_chords.txt (title and artist) is missing")
+    header = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = re.match(r"#\s*(\w+):\s*(.*?)\s*$", line)
+        if match:
+            header[match[1].lower()] = match[2]
+    for key in ("title", "artist"):
+        if not header.get(key):
+            raise InputError(path, f"no '# {key}:' line in the header")
+    return header
+
+
+def load_billboard(root: Path, vocabulary: str = "full") -> list[Track]:
+    """McGill Billboard: ``McGill-Billboard/<id>/<vocabulary>.lab`` (kind ``chords``) with
+    audio at ``audio/<decade>/<artist>/<title>/audio.flac`` (mirdata's layout).
+
+    The dataset ships no audio; an id is matched to its audio by the title and artist in its
+    ``salami_chords.txt`` header, ignoring case (the header may say "I Don't mind" for the
+    folder "I Don't Mind"). ``vocabulary`` is one of ``BILLBOARD_VOCABULARIES``.
+    """
+    if vocabulary not in BILLBOARD_VOCABULARIES:
+        raise InputError(
+            "vocabulary", f"{vocabulary!r} is not one of {', '.join(BILLBOARD_VOCABULARIES)}"
+        )
+    root = Path(root)
+    audio_files: dict[tuple[str, str], list[Path]] = {}
+    for flac in sorted(_folder(root / "audio").glob("*/*/*/audio.flac")):
+        key = (flac.parent.parent.name.casefold(), flac.parent.name.casefold())
+        audio_files.setdefault(key, []).append(flac)
+    used: set[Path] = set()
+    tracks = []
+    for folder in sorted(p for p in _folder(root / "McGill-Billboard").iterdir() if p.is_dir()):
+        lab = folder / f"{vocabulary}.lab"
+        if not lab.is_file():
+            raise InputError(folder, f"no {vocabulary}.lab chord file")
+        header = _salami_header(folder / "salami_chords.txt")
+        matches = audio_files.get((header["artist"].casefold(), header["title"].casefold()), [])
+        if len(matches) != 1:
+            found = "no" if not matches else f"{len(matches)}"
+            raise InputError(
+                lab,
+                f"{found} audio files match this annotation (looked for "
+                f"{root / 'audio' / '*' / header['artist'] / header['title'] / 'audio.flac'})",
+            )
+        used.add(matches[0])
+        tracks.append(
+            _make_track(
+                folder.name,
+                {"mix": AudioSource(matches[0])},
+                [Annotation("chords", lab, "lab_chords")],
+                header["artist"],
+                header["title"],
+                decade=matches[0].parent.parent.parent.name,
+            )
+        )
+    for flacs in audio_files.values():
+        for flac in flacs:
+            if flac not in used:
+                raise InputError(flac, "no Billboard annotation matches this audio file")
+    return tracks
+
+
+def _isophonics_title(name: str) -> str:
+    """``11_-_Do_You_Want_To_Know_A_Secret`` -> ``Do You Want To Know A Secret``."""
+    return re.sub(r"^\d+(_-_|\s*-\s*|[_ ])", "", name).replace("_", " ").strip() or name
+
+
+def load_isophonics(root: Path) -> list[Track]:
+    """Isophonics chord annotations (The Beatles, Queen, Carole King, Zweieck):
+    ``annotations/chordlab/<artist>/<album>/<track>.lab`` (kind ``chords``) with audio at
+    ``audio/<artist>/<album>/<track>.{wav,flac}`` or ``audio/<album>/<track>.{wav,flac}``
+    (mirdata's Beatles layout).
+
+    The track id is ``<album>-<track>``; metadata holds ``album``; genre is unknown.
+    """
+    root = Path(root)
+    chordlab = _folder(root / "annotations" / "chordlab")
+    audio_root = _folder(root / "audio")
+    audio_files = {
+        p for p in audio_root.rglob("*") if p.suffix in (".wav", ".flac") and p.is_file()
+    }
+    used: set[Path] = set()
+    tracks = []
+    for lab in sorted(chordlab.rglob("*.lab")):
+        parts = lab.relative_to(chordlab).parts
+        if len(parts) != 3:
+            raise InputError(lab, "chord file is not at chordlab/<artist>/<album>/<track>.lab")
+        artist, album, name = parts[0], parts[1], lab.stem
+        candidates = [
+            folder / f"{name}{suffix}"
+            for folder in (audio_root / artist / album, audio_root / album)
+            for suffix in (".wav", ".flac")
+        ]
+        matches = [path for path in candidates if path in audio_files]
+        if not matches:
+            raise InputError(
+                lab, f"no audio file matches this annotation (looked for {candidates[0]})"
+            )
+        used.add(matches[0])
+        tracks.append(
+            _make_track(
+                f"{album}-{name}",
+                {"mix": AudioSource(matches[0])},
+                [Annotation("chords", lab, "lab_chords")],
+                artist,
+                _isophonics_title(name),
+                album=album,
+            )
+        )
+    for path in sorted(audio_files - used):
+        raise InputError(path, "no chord annotation matches this audio file")
+    return sorted(tracks, key=lambda track: track.track_id)
+
+
+#: Synth annotation file suffixes: (kind, format).
+SYNTH_ANNOTATIONS = {
+    "MELODY.csv": ("melody", "medleydb_melody"),
+    "BASS.csv": ("bass", "medleydb_melody"),
+    "MULTIF0.csv": ("multif0", "mdb_mf0"),
+    "NOTES.csv": ("notes", "notes_csv"),
+    "CHORDS.lab": ("chords", "lab_chords"),
+}
+#: Synth stems, each an audio source of its track.
+SYNTH_STEMS = ("melody", "bass", "chords", "drums")
+
+
+def load_synth(root: Path) -> list[Track]:
+    """The embedded synthetic dataset (``mirlab.synth``): ``metadata.json``,
+    ``audio/<T>_MIX.wav``, ``stems/<T>_<stem>.wav`` (audio sources ``melody``, ``bass``,
+    ``chords``, ``drums``) and ``annotations/<T>_{MELODY,BASS,MULTIF0,NOTES,CHORDS}.*``
+    (kinds melody, bass, multif0, notes, chords; ``MELODY`` is required).
+
+    Metadata is the track's ``metadata.json`` entry, with ``duration`` from the audio.
+    """
+    root = Path(root)
+    metadata_path = root / "metadata.json"
+    metadata = _read_json(metadata_path)
+    mixes = _collect(root / "audio", "_MIX.wav")
+    annotations: dict[str, list[Annotation]] = {}
+    for path in sorted(_folder(root / "annotations").iterdir()):
+        if path.name.startswith("."):
+            continue
+        match = re.fullmatch(rf"(.+)_({'|'.join(map(re.escape, SYNTH_ANNOTATIONS))})", path.name)
+        if match is None:
+            raise InputError(path, "not a synth annotation name <track>_<KIND>.<ext>")
+        kind, fmt = SYNTH_ANNOTATIONS[match[2]]
+        annotations.setdefault(match[1], []).append(Annotation(kind, path, fmt))
+    melodies = {
+        track_id: a.path
+        for track_id, items in annotations.items()
+        for a in items
+        if a.kind == "melody"
+    }
+    _check_have_audio(
+        {track_id: items[0].path for track_id, items in annotations.items()},
+        mixes,
+        str(root / "audio" / "{0}_MIX.wav"),
+    )
+    keys = _check_pairs(
+        mixes,
+        melodies,
+        str(root / "audio" / "{0}_MIX.wav"),
+        str(root / "annotations" / "{0}_MELODY.csv"),
+    )
+    for track_id in sorted(metadata.keys() - mixes.keys()):
+        raise InputError(metadata_path, f"track {track_id!r} has no audio in {root / 'audio'}")
+    stems_folder = root / "stems"
+    tracks = []
+    for track_id in keys:
+        info = dict(_json_entry(metadata, track_id, metadata_path))
+        audio = {"mix": AudioSource(mixes[track_id])}
+        for stem in SYNTH_STEMS:
+            wav = stems_folder / f"{track_id}_{stem}.wav"
+            if wav.is_file():
+                audio[stem] = AudioSource(wav)
+        artist, title = info.pop("artist", track_id), info.pop("title", track_id)
+        genre = info.pop("genre", None)
+        info.pop("duration", None)
+        tracks.append(
+            _make_track(track_id, audio, annotations[track_id], artist, title, genre, **info)
+        )
+    return tracks
+
+
+#: Loaders by dataset name: each takes the dataset's root folder and returns its tracks,
+#: sorted by track id.
+LOADERS: dict[str, Callable[..., list[Track]]] = {
+    "medleydb": load_medleydb,
+    "medleydb_stems": load_medleydb_stems,
+    "medleydb_melody": load_medleydb_melody,
+    "medleydb_pitch": load_medleydb_pitch,
+    "mdb_stem_synth": load_mdb_stem_synth,
+    "mdb_melody_synth": load_mdb_melody_synth,
+    "mdb_mf0_synth": load_mdb_mf0_synth,
+    "orchset": load_orchset,
+    "adc2004": load_adc2004,
+    "mirex05": load_mirex05,
+    "wjazzd": load_wjazzd,
+    "ikala": load_ikala,
+    "bach10": load_bach10,
+    "bach10_stems": load_bach10_stems,
+    "billboard": load_billboard,
+    "isophonics": load_isophonics,
+    "synth": load_synth,
+}
+
+
+def load_dataset(loader: str, root: str | Path, **options: object) -> list[Track]:
+    """Load the dataset at ``root`` with ``LOADERS[loader]`` and check it.
+
+    ``options`` go to the loader (``melody_definition`` for the MedleyDB loaders,
+    ``vocabulary`` for Billboard). Checked here: the root exists, the loader and its options
+    are known, there is at least one track, track ids are unique, every audio source is a
+    readable, non-empty file with the channel asked for, and every annotation file exists
+    with a known kind and format. (Reading the annotations themselves, and checking that
+    they fit their audio, is :func:`check_annotation_fits_audio`.)
+    """
+    if loader not in LOADERS:
+        raise InputError(
+            f"dataset loader {loader!r}", f"unknown; known loaders: {', '.join(sorted(LOADERS))}"
+        )
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(root, "dataset root folder does not exist")
+    accepted = list(inspect.signature(LOADERS[loader]).parameters)[1:]
+    for option in options:
+        if option not in accepted:
+            raise InputError(
+                f"dataset loader {loader!r}",
+                f"unknown option {option!r} (it takes: {', '.join(accepted) or 'none'})",
+            )
+    tracks = LOADERS[loader](root, **options)
+    if not tracks:
+        raise InputError(root, f"no {loader} tracks found")
+    seen: set[str] = set()
+    for track in tracks:
+        if track.track_id in seen:
+            raise InputError(root, f"track id {track.track_id!r} appears twice")
+        seen.add(track.track_id)
+        for source in track.audio.values():
+            _checked_duration(source)
+        for annotation in track.annotations.values():
+            if annotation.kind not in ANNOTATION_KINDS or annotation.format not in READERS:
+                raise InputError(
+                    annotation.path,
+                    f"unknown kind {annotation.kind!r} or format {annotation.format!r}",
+                )
+            if not Path(annotation.path).is_file():
+                raise InputError(annotation.path, "annotation file does not exist")
+    return tracks
+
+
+# --------------------------------------------------------------------------------------
+# The dataset index as a table
+# --------------------------------------------------------------------------------------
+
+#: Columns of the index table; ``audio``, ``annotations`` and ``metadata`` (the metadata
+#: beyond ``METADATA_KEYS``) are JSON strings.
+TABLE_COLUMNS = ("track_id", *METADATA_KEYS, "audio", "annotations", "metadata")
+
+
+def tracks_to_table(tracks: Iterable[Track]) -> pd.DataFrame:
+    """One row per track, in the order given, with the columns ``TABLE_COLUMNS``."""
+    rows = []
+    for track in tracks:
+        extra = {k: v for k, v in track.metadata.items() if k not in METADATA_KEYS}
+        audio = {
+            name: {"path": str(source.path), "channel": source.channel}
+            for name, source in track.audio.items()
+        }
+        annotations = {
+            name: {
+                "kind": a.kind,
+                "path": str(a.path),
+                "format": a.format,
+                "part": a.part,
+            }
+            for name, a in track.annotations.items()
+        }
+        rows.append(
+            {
+                "track_id": track.track_id,
+                **{key: track.metadata.get(key) for key in METADATA_KEYS},
+                "audio": json.dumps(audio, sort_keys=True),
+                "annotations": json.dumps(annotations, sort_keys=True),
+                "metadata": json.dumps(extra, sort_keys=True),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    frame["duration"] = frame["duration"].astype(float)
+    return frame
+
+
+def _none_if_missing(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def tracks_from_table(frame: pd.DataFrame) -> list[Track]:
+    """The tracks of a table written by :func:`tracks_to_table` (an exact round trip)."""
+    missing = [column for column in TABLE_COLUMNS if column not in frame.columns]
+    if missing:
+        raise InputError("dataset index", f"missing columns {', '.join(missing)}")
+    tracks = []
+    for row in frame.to_dict("records"):
+        audio = {
+            name: AudioSource(Path(item["path"]), item["channel"])
+            for name, item in json.loads(row["audio"]).items()
+        }
+        annotations = {
+            name: Annotation(item["kind"], Path(item["path"]), item["format"], item["part"])
+            for name, item in json.loads(row["annotations"]).items()
+        }
+        metadata = {key: _none_if_missing(row[key]) for key in METADATA_KEYS}
+        if metadata["duration"] is not None:
+            metadata["duration"] = float(metadata["duration"])
+        metadata.update(json.loads(row["metadata"]))
+        tracks.append(Track(str(row["track_id"]), audio, annotations, metadata))
+    return tracks

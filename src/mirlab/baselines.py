@@ -1,0 +1,225 @@
+"""Non-learned melody / pitch baselines, each giving a MIREX-format ``(times, f0)`` series.
+
+Times are frame centres in seconds, f0 in Hz with 0 for unvoiced frames, so every baseline is
+scored by :mod:`mirlab.evaluate` exactly like a trained model. :data:`BASELINES` names them for
+the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import librosa
+import numpy as np
+
+#: pYIN search range: C2 to C7 (Hz), the range of librosa's own pYIN examples.
+PYIN_FMIN = float(librosa.note_to_hz("C2"))
+PYIN_FMAX = float(librosa.note_to_hz("C7"))
+
+#: Harmonic-summation weights for the default HCQT channels, harmonics (0.5, 1, 2, 3, 4, 5).
+#: Harmonic h >= 1 weighs 0.8 ** (h - 1) (the decay of Salamon & Gomez 2012). The 0.5 channel
+#: gets 0: it holds the energy an octave below the candidate, which for the true f0 is only
+#: noise but for the octave above is the true f0, so counting it would reward octave errors.
+DEFAULT_HARMONIC_WEIGHTS: tuple[float, ...] = (0.0, 1.0, 0.8, 0.64, 0.512, 0.4096)
+
+
+class OptionalDependencyError(RuntimeError):
+    """A baseline needs a package from an optional extra that is not installed."""
+
+
+def _check_audio(y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"audio must be a non-empty 1-D array, got shape {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("audio holds NaN or infinite samples")
+    if sr <= 0 or hop_length <= 0:
+        raise ValueError(f"sr ({sr}) and hop_length ({hop_length}) must be positive")
+    return y
+
+
+def pyin_f0(
+    y: np.ndarray,
+    sr: int,
+    hop_length: int,
+    fmin: float = PYIN_FMIN,
+    fmax: float = PYIN_FMAX,
+    frame_length: int = 2048,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monophonic f0 with ``librosa.pyin`` (probabilistic YIN with HMM voicing).
+
+    ``y`` mono audio at ``sr`` Hz; ``hop_length`` and ``frame_length`` in samples; ``fmin``,
+    ``fmax`` the search range in Hz. Frames are centred (frame k at ``k * hop_length / sr`` s,
+    ``librosa.times_like``). Returns ``(times in s, f0 in Hz)`` with 0 where pYIN says unvoiced.
+    """
+    y = _check_audio(y, sr, hop_length)
+    f0, voiced, _ = librosa.pyin(
+        y, fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length, hop_length=hop_length
+    )
+    times = librosa.times_like(f0, sr=sr, hop_length=hop_length)
+    return times, np.where(voiced & np.isfinite(f0), f0, 0.0)
+
+
+def harmonic_summation(
+    hcqt: np.ndarray,
+    harmonic_weights: Sequence[float] = DEFAULT_HARMONIC_WEIGHTS,
+    in_db: bool = True,
+) -> np.ndarray:
+    """Weighted sum of the HCQT harmonic channels: salience of shape ``(n_frames, n_bins)``.
+
+    Channel ``c`` of an HCQT holds, at bin k, the magnitude at ``harmonics[c] * f_k``, so
+    summing the channels at bin k adds up the partials of a tone whose f0 is ``f_k``. The sum is
+    taken over **linear** magnitudes, so scaling the audio scales the salience and a threshold
+    relative to the track maximum does not depend on the level. ``in_db=True`` (the default, as
+    :func:`mirlab.features.compute_feature` stores the HCQT: dB re 1.0) converts the values with
+    ``librosa.db_to_amplitude`` first; ``in_db=False`` takes non-negative linear magnitudes.
+    """
+    hcqt = np.asarray(hcqt, dtype=np.float64)
+    weights = np.asarray(harmonic_weights, dtype=np.float64)
+    if hcqt.ndim != 3:
+        raise ValueError(f"hcqt must be (n_frames, n_bins, n_harmonics), got shape {hcqt.shape}")
+    if weights.shape != (hcqt.shape[2],):
+        raise ValueError(
+            f"{weights.size} harmonic weights for an HCQT with {hcqt.shape[2]} harmonic channels"
+        )
+    if not np.all(np.isfinite(hcqt)):
+        raise ValueError("hcqt holds NaN or infinite values")
+    if in_db:
+        hcqt = librosa.db_to_amplitude(hcqt)
+    elif np.any(hcqt < 0):
+        raise ValueError("hcqt holds negative magnitudes; pass in_db=True for decibels")
+    return hcqt @ weights
+
+
+def _parabolic_offset(salience: np.ndarray, peak: np.ndarray) -> np.ndarray:
+    """Sub-bin offset in [-0.5, 0.5] of each frame's peak, from a parabola through 3 bins."""
+    offset = np.zeros(peak.shape, dtype=np.float64)
+    rows = np.flatnonzero((peak > 0) & (peak < salience.shape[1] - 1))
+    left = salience[rows, peak[rows] - 1]
+    centre = salience[rows, peak[rows]]
+    right = salience[rows, peak[rows] + 1]
+    curvature = left - 2.0 * centre + right
+    # A flat top (zero curvature) has no better estimate than the argmax bin itself.
+    safe = np.where(curvature < 0, curvature, -1.0)
+    offset[rows] = np.where(curvature < 0, 0.5 * (left - right) / safe, 0.0)
+    return np.clip(offset, -0.5, 0.5)
+
+
+def salience_peak_contour(
+    hcqt: np.ndarray,
+    bin_frequencies: np.ndarray,
+    harmonic_weights: Sequence[float] = DEFAULT_HARMONIC_WEIGHTS,
+    in_db: bool = True,
+    refine: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pitch guess and confidence of every frame, before any voicing decision.
+
+    The f0 of a frame is the bin of highest :func:`harmonic_summation` salience, refined
+    (``refine``) by a parabola through it and its two neighbours, interpolated on the
+    log-frequency axis. Its confidence is that peak salience divided by the highest peak
+    salience of the track, in [0, 1] (all 0 for a silent track). ``bin_frequencies`` are the
+    increasing centre frequencies (Hz) of the ``h = 1`` channel
+    (:func:`mirlab.features.feature_bin_frequencies`). Returns float64 ``(n_frames,)`` arrays:
+    f0 in Hz (always positive) and confidence; the same shape that
+    :func:`mirlab.decode.tune_voicing_threshold` tunes a threshold on.
+    """
+    bin_frequencies = np.asarray(bin_frequencies, dtype=np.float64)
+    salience = harmonic_summation(hcqt, harmonic_weights, in_db)
+    n_frames, n_bins = salience.shape
+    if bin_frequencies.shape != (n_bins,):
+        raise ValueError(f"{bin_frequencies.size} bin frequencies for {n_bins} HCQT bins")
+    if np.any(bin_frequencies <= 0) or np.any(np.diff(bin_frequencies) <= 0):
+        raise ValueError("bin_frequencies must be positive and increasing (Hz)")
+    peak = np.argmax(salience, axis=1)
+    peak_salience = salience[np.arange(n_frames), peak]
+    position = peak + (_parabolic_offset(salience, peak) if refine else 0.0)
+    f0 = np.exp2(np.interp(position, np.arange(n_bins), np.log2(bin_frequencies)))
+    top = peak_salience.max(initial=0.0)
+    confidence = peak_salience / top if top > 0 else np.zeros(n_frames)
+    return f0, confidence
+
+
+def salience_peak_f0(
+    hcqt: np.ndarray,
+    bin_frequencies: np.ndarray,
+    frame_times: np.ndarray,
+    harmonic_weights: Sequence[float] = DEFAULT_HARMONIC_WEIGHTS,
+    threshold: float = 0.3,
+    in_db: bool = True,
+    refine: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Non-learned melody: HCQT harmonic summation, argmax per frame, relative threshold.
+
+    ``hcqt`` is ``(n_frames, n_bins, n_harmonics)`` (see :func:`harmonic_summation`),
+    ``frame_times`` the frame centres in seconds. A frame is voiced when its confidence from
+    :func:`salience_peak_contour` (peak salience relative to the track's highest) is at least
+    ``threshold``; tune the threshold on the validation set with
+    :func:`mirlab.decode.tune_voicing_threshold` on those confidences.
+    Returns ``(frame_times in s, f0 in Hz)`` with 0 for unvoiced frames.
+    """
+    frame_times = np.asarray(frame_times, dtype=np.float64)
+    if frame_times.shape != (np.shape(hcqt)[0],):
+        raise ValueError(f"{frame_times.size} frame times for {np.shape(hcqt)[0]} HCQT frames")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1] (relative to the track's peak): {threshold}")
+    f0, confidence = salience_peak_contour(hcqt, bin_frequencies, harmonic_weights, in_db, refine)
+    voiced = (confidence > 0) & (confidence >= threshold)
+    return frame_times, np.where(voiced, f0, 0.0)
+
+
+def melodia_f0(
+    y: np.ndarray, sr: int, hop_length: int, frame_length: int = 2048
+) -> tuple[np.ndarray, np.ndarray]:
+    """Melodia (Salamon & Gomez 2012) through essentia's ``PredominantPitchMelodia``.
+
+    ``y`` mono audio at ``sr`` Hz (Melodia's parameters are tuned for 44100 Hz), ``hop_length``
+    and ``frame_length`` in samples. Frame k is centred at ``k * hop_length / sr`` s (essentia's
+    frame cutter starts with a frame centred at 0). Returns ``(times in s, f0 in Hz)``, 0 for
+    unvoiced. Needs the optional ``melodia`` extra: ``OptionalDependencyError`` without it.
+    """
+    try:
+        import essentia.standard as essentia_standard
+    except ImportError as error:
+        raise OptionalDependencyError(
+            "essentia is not installed; install the 'melodia' extra "
+            "(pip install 'mirlab[melodia]') to run the Melodia baseline"
+        ) from error
+    y = _check_audio(y, sr, hop_length)
+    audio = essentia_standard.EqualLoudness(sampleRate=sr)(y)
+    pitch, _confidence = essentia_standard.PredominantPitchMelodia(
+        sampleRate=sr, hopSize=hop_length, frameSize=frame_length
+    )(audio)
+    pitch = np.asarray(pitch, dtype=np.float64)
+    times = np.arange(pitch.size) * hop_length / sr
+    return times, np.where(pitch > 0, pitch, 0.0)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline the pipeline can run by name.
+
+    ``input`` says what ``function`` takes first: ``"audio"`` means ``(y, sr, hop_length)``,
+    ``"hcqt"`` means ``(hcqt, bin_frequencies, frame_times)``; both return ``(times, f0)``.
+    ``tuned`` names the keyword argument tuned on the validation set, if any (for
+    ``salience_peak``: ``threshold``, tuned by :func:`mirlab.decode.tune_voicing_threshold` on
+    the confidences of :func:`salience_peak_contour`).
+    """
+
+    function: Callable[..., tuple[np.ndarray, np.ndarray]]
+    input: Literal["audio", "hcqt"]
+    description: str
+    tuned: str | None = None
+
+
+BASELINES: dict[str, Baseline] = {
+    "pyin": Baseline(pyin_f0, "audio", "librosa.pyin, monophonic probabilistic YIN"),
+    "salience_peak": Baseline(
+        salience_peak_f0,
+        "hcqt",
+        "HCQT harmonic summation, argmax per frame, relative voicing threshold",
+        tuned="threshold",
+    ),
+    "melodia": Baseline(melodia_f0, "audio", "Melodia via essentia (optional 'melodia' extra)"),
+}

@@ -1,0 +1,552 @@
+"""The training loop shared by all experiments: checkpoints, resume, validation, model bundles.
+
+``train_model`` runs a custom TensorFlow loop over batches from ``train_data(seed=, epoch=,
+skip_batches=)`` (e.g. ``functools.partial(windows.make_dataset, ...)``), so that a run killed
+at any step and started again reads the same batches in the same order and ends with the
+same weights as an uninterrupted run (on CPU, after ``enable_determinism``).
+
+Layout under ``out_dir``::
+
+    checkpoints/step-000001000/   variables.npz (model + optimizer variables), state.json
+    best/<valid_set>/<metric>.weights.h5 (+ .json: value, step)
+    tensorboard/                  scalars: train/*, <valid_set>/<metric>
+
+A checkpoint folder is built under a temporary name and renamed into place when complete, so
+a folder named ``step-*`` is always whole; older ones are removed after a new one is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from mirlab.decode import apply_voicing, decode_salience
+from mirlab.errors import InputError
+from mirlab.evaluate import evaluate_tracks
+from mirlab.storage import atomic_directory, atomic_path, write_json
+from mirlab.targets import PitchBins
+from mirlab.windows import ArrayLike, Normalize, WindowSpec, open_array, predict_track
+
+log = logging.getLogger(__name__)
+
+_CHECKPOINT = re.compile(r"^step-(\d+)$")
+_SET_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
+
+#: Validation: a function of the model returning metric name -> value (e.g. mean over tracks).
+Validator = Callable[[keras.Model], Mapping[str, float]]
+
+
+class TrainingInterrupted(RuntimeError):
+    """Training stopped on SIGTERM after writing a checkpoint at ``step``; run again to resume."""
+
+    def __init__(self, step: int):
+        self.step = step
+        super().__init__(f"training stopped by SIGTERM; checkpoint written at step {step}")
+
+
+def enable_determinism(seed: int) -> None:
+    """Seed Python, NumPy, TensorFlow and Keras from ``seed`` and make TF ops deterministic.
+
+    Call it once at the start of a job, before building the model (it is global state).
+    """
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def make_optimizer(
+    name: Literal["adam", "sgd", "rmsprop"] = "adam",
+    learning_rate: float = 1e-3,
+    schedule: Literal["constant", "exponential", "step", "cosine"] = "constant",
+    decay_steps: int = 10000,
+    decay_rate: float = 0.5,
+    clipnorm: float | None = None,
+) -> keras.optimizers.Optimizer:
+    """A Keras optimizer with a learning-rate schedule over training steps.
+
+    ``exponential``: ``lr * decay_rate ** (step / decay_steps)``; ``step``: the same with the
+    exponent floored (drops by ``decay_rate`` every ``decay_steps``); ``cosine``: cosine decay
+    over ``decay_steps`` down to ``decay_rate * lr``. ``clipnorm`` clips each gradient's norm.
+    """
+    if learning_rate <= 0:
+        raise InputError("learning_rate", f"must be > 0, got {learning_rate}")
+    if clipnorm is not None and clipnorm <= 0:
+        raise InputError("clipnorm", f"must be > 0 or None, got {clipnorm}")
+    schedules = keras.optimizers.schedules
+    if schedule == "constant":
+        rate = learning_rate
+    elif schedule in ("exponential", "step"):
+        rate = schedules.ExponentialDecay(
+            learning_rate, decay_steps, decay_rate, staircase=schedule == "step"
+        )
+    elif schedule == "cosine":
+        rate = schedules.CosineDecay(learning_rate, decay_steps, alpha=decay_rate)
+    else:
+        raise InputError("schedule", f"unknown learning-rate schedule {schedule!r}")
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
+    if name not in optimizers:
+        raise InputError("optimizer", f"{name!r} is not one of {', '.join(optimizers)}")
+    return optimizers[name](learning_rate=rate, clipnorm=clipnorm)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MelodyTrack:
+    """A validation/test track: model input (array or cached ``.npy``) and original reference.
+
+    ``ref_times`` in seconds, ``ref_f0`` in Hz (``<= 0`` unvoiced), as in the dataset's own
+    annotation (never a resampled copy).
+    """
+
+    track_id: str
+    inputs: ArrayLike
+    ref_times: np.ndarray
+    ref_f0: np.ndarray
+
+
+def evaluate_melody(
+    model: keras.Model,
+    tracks: Sequence[MelodyTrack],
+    spec: WindowSpec,
+    frame_period: float,
+    decode: Callable[[np.ndarray], np.ndarray],
+    batch_size: int = 32,
+    normalize: Normalize = "window",
+) -> pd.DataFrame:
+    """Predict, decode and score whole tracks: one row per track (``evaluate.evaluate_tracks``).
+
+    ``decode`` maps the model output of a track ``(n_frames, n_bins)`` to f0 per frame in Hz
+    (``<= 0`` unvoiced, negative = unvoiced pitch guess), e.g. ``decode_salience`` followed by
+    the voicing threshold. Frame ``i`` is at ``i * frame_period`` seconds.
+    """
+    if frame_period <= 0:
+        raise InputError("frame_period", f"must be > 0 seconds, got {frame_period}")
+
+    def pairs() -> Iterator[tuple]:
+        for track in tracks:
+            output = predict_track(model, open_array(track.inputs), spec, batch_size, normalize)
+            est_f0 = np.asarray(decode(output), dtype=np.float64)
+            est_times = np.arange(len(est_f0)) * frame_period
+            yield track.track_id, track.ref_times, track.ref_f0, est_times, est_f0
+
+    return evaluate_tracks(pairs())
+
+
+def salience_decoder(
+    bins: PitchBins, radius_bins: int = 4, threshold: float = 0.5
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The ``decode`` of a salience model: ``decode_salience`` then ``apply_voicing``
+    (frames whose peak salience is below ``threshold`` are unvoiced, f0 0 Hz)."""
+
+    def decode(salience: np.ndarray) -> np.ndarray:
+        return apply_voicing(*decode_salience(salience, bins, radius_bins), threshold)
+
+    return decode
+
+
+def melody_validator(
+    tracks: Sequence[MelodyTrack],
+    spec: WindowSpec,
+    frame_period: float,
+    decode: Callable[[np.ndarray], np.ndarray],
+    batch_size: int = 32,
+    normalize: Normalize = "window",
+) -> Validator:
+    """A ``Validator`` for ``train_model``: mean over ``tracks`` of every metric of
+    ``evaluate_melody`` (the evaluator of the final evaluation, on full tracks)."""
+
+    def validate(model: keras.Model) -> dict[str, float]:
+        scores = evaluate_melody(model, tracks, spec, frame_period, decode, batch_size, normalize)
+        return {
+            name: float(value) for name, value in scores.drop(columns="track_id").mean().items()
+        }
+
+    return validate
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def _variable_names(variables: Sequence) -> list[str]:
+    return [f"{v.path}:{tuple(v.shape)}" for v in variables]
+
+
+def _save_checkpoint(
+    directory: Path,
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    state: dict,
+    keep: int,
+) -> None:
+    """Write ``directory/step-N`` atomically, then keep only the ``keep`` newest checkpoints."""
+    arrays = {f"model_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.variables)}
+    for i, variable in enumerate(optimizer.variables):
+        arrays[f"optimizer_{i}"] = np.asarray(variable.numpy())
+    names = {
+        "model_variables": _variable_names(model.variables),
+        "optimizer_variables": _variable_names(optimizer.variables),
+    }
+    with atomic_directory(directory / f"step-{state['step']:09d}") as tmp:
+        np.savez(tmp / "variables.npz", **arrays)
+        write_json({**state, **names}, tmp / "state.json")
+    for _, old in _list_checkpoints(directory)[keep:]:
+        # Renamed first so that a crash halfway through deleting never leaves a partial
+        # folder under a checkpoint name.
+        doomed = old.with_name(f".deleting-{old.name}")
+        os.replace(old, doomed)
+        shutil.rmtree(doomed)
+
+
+def _remove_stale(directory: Path) -> None:
+    """Remove what a killed job left: half-written and half-deleted checkpoint folders."""
+    if directory.is_dir():
+        for path in directory.iterdir():
+            if path.name.startswith((".step-", ".deleting-")):
+                shutil.rmtree(path)
+
+
+def _list_checkpoints(directory: Path) -> list[tuple[int, Path]]:
+    if not directory.is_dir():
+        return []
+    found = [
+        (int(match.group(1)), path)
+        for path in directory.iterdir()
+        if path.is_dir() and (match := _CHECKPOINT.match(path.name))
+    ]
+    return sorted(found, reverse=True)
+
+
+def latest_checkpoint(directory: str | Path) -> Path | None:
+    """The newest complete checkpoint folder under ``directory`` (None if there is none)."""
+    for _, path in _list_checkpoints(Path(directory)):
+        if (path / "state.json").is_file() and (path / "variables.npz").is_file():
+            return path
+    return None
+
+
+def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict:
+    state = json.loads((path / "state.json").read_text())
+    for group, variables in (("model", model.variables), ("optimizer", optimizer.variables)):
+        if state[f"{group}_variables"] != _variable_names(variables):
+            raise InputError(path, f"{group} variables do not match the model being trained")
+    with np.load(path / "variables.npz") as arrays:
+        for i, variable in enumerate(model.variables):
+            variable.assign(arrays[f"model_{i}"])
+        for i, variable in enumerate(optimizer.variables):
+            variable.assign(arrays[f"optimizer_{i}"])
+    return state
+
+
+def _save_keras_file(save: Callable[[Path], None], path: Path) -> None:
+    """Atomically write a file that Keras insists on naming itself (``.keras``, ``.weights.h5``)."""
+    with atomic_path(path) as tmp, tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        staged = Path(scratch) / path.name
+        save(staged)
+        os.replace(staged, tmp)
+
+
+# --- the loop --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _stop_requests() -> Iterator[list[int]]:
+    """Turn SIGTERM/SIGINT into a request that the loop honours between steps.
+
+    An exception raised in the middle of a step could leave the weights updated and the step
+    counter not, so signals only set a flag (main thread only: Python delivers them there).
+    """
+    requests: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield requests
+        return
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, lambda number, frame: requests.append(number))
+    try:
+        yield requests
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _l2_penalty(model: keras.Model) -> Callable[[], tf.Tensor]:
+    # Kernels only: biases, batch-norm scales and embeddings' offsets are not regularised.
+    kernels = [v for v in model.trainable_variables if v.path.endswith("kernel")]
+
+    def penalty() -> tf.Tensor:
+        return tf.add_n([tf.reduce_sum(tf.square(v)) for v in kernels]) if kernels else 0.0
+
+    return penalty
+
+
+def train_model(
+    model: keras.Model,
+    train_data: Callable[..., tf.data.Dataset],
+    loss: Callable,
+    optimizer: keras.optimizers.Optimizer,
+    out_dir: str | Path,
+    steps: int,
+    *,
+    seed: int = 0,
+    valid_sets: Mapping[str, Validator] | None = None,
+    best_metrics: Mapping[str, Literal["max", "min"]] | None = None,
+    l2: float = 0.0,
+    checkpoint_every: int = 1000,
+    eval_every: int = 1000,
+    log_every: int = 100,
+    keep_checkpoints: int = 1,
+) -> dict:
+    """Train ``model`` for ``steps`` optimizer steps, resuming from ``out_dir`` if it holds a run.
+
+    ``train_data(seed=seed, epoch=e, skip_batches=b)`` returns the ``(x, y)`` batches of epoch
+    ``e`` from batch ``b`` on (``functools.partial(make_dataset, ...)`` fits); epochs follow
+    each other until ``steps`` is reached. The loss minimised is
+    ``mean(loss(y, model(x))) + sum(model.losses) + l2 * sum(kernel ** 2)``; gradient clipping
+    and the learning-rate schedule belong to ``optimizer`` (see ``make_optimizer``).
+
+    Every ``checkpoint_every`` steps, at the end, and on SIGTERM/SIGINT (after the current
+    step) a checkpoint holds every model and optimizer variable (dropout seed states and the
+    step counter of the schedule included), the step and the epoch/batch position. On SIGTERM
+    the loop then raises ``TrainingInterrupted``, on SIGINT ``KeyboardInterrupt``. Calling
+    ``train_model`` again with the same arguments resumes from the newest complete checkpoint
+    (the model's own weights are overwritten) and reaches the same final weights.
+
+    Every ``eval_every`` steps and at the end, each ``valid_sets[name](model)`` is computed,
+    written to TensorBoard as ``<name>/<metric>``, and for each ``metric, mode`` in
+    ``best_metrics`` (default ``{"overall_accuracy": "max"}``) an improvement over that set's
+    own best saves ``best/<name>/<metric>.weights.h5``.
+
+    Returns ``{"step", "epoch", "loss", "metrics": {set: {metric: value}}, "best": {set:
+    {metric: {"value", "step"}}}}``; ``loss`` is the mean training loss of the last log interval
+    (None when nothing was trained in this call).
+    """
+    for key, value, minimum in (
+        ("steps", steps, 1),
+        ("checkpoint_every", checkpoint_every, 1),
+        ("eval_every", eval_every, 1),
+        ("log_every", log_every, 1),
+        ("keep_checkpoints", keep_checkpoints, 1),
+    ):
+        if not isinstance(value, int) or value < minimum:
+            raise InputError(key, f"must be an integer >= {minimum}, got {value!r}")
+    if l2 < 0:
+        raise InputError("l2", f"must be >= 0, got {l2}")
+    valid_sets = dict(valid_sets or {})
+    best_metrics = dict(best_metrics or {"overall_accuracy": "max"})
+    for name in valid_sets:
+        if not _SET_NAME.match(name):
+            raise InputError("valid_sets", f"set name {name!r} must be a plain file name")
+    for metric, mode in best_metrics.items():
+        if mode not in ("max", "min") or not _SET_NAME.match(metric):
+            raise InputError("best_metrics", f"{metric!r}: {mode!r} is not 'max' or 'min'")
+
+    out_dir = Path(out_dir)
+    checkpoints = out_dir / "checkpoints"
+    optimizer.build(model.trainable_variables)
+    _remove_stale(checkpoints)
+    state = {"step": 0, "epoch": 0, "batch": 0, "seed": seed, "loss": None, "best": {}}
+    resume_from = latest_checkpoint(checkpoints)
+    if resume_from is not None:
+        saved = _load_checkpoint(resume_from, model, optimizer)
+        if saved["seed"] != seed:
+            raise InputError(resume_from, f"was trained with seed {saved['seed']}, not {seed}")
+        state.update({key: saved[key] for key in state})
+        log.info("resumed from %s (step %d, epoch %d)", resume_from, state["step"], state["epoch"])
+
+    penalty = _l2_penalty(model)
+
+    @tf.function(reduce_retracing=True)
+    def train_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            data_loss = tf.reduce_mean(loss(y, model(x, training=True)))
+            total = data_loss + l2 * penalty()
+            if model.losses:
+                total += tf.add_n(model.losses)
+        gradients = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+        return data_loss
+
+    writer = tf.summary.create_file_writer(str(out_dir / "tensorboard"))
+    metrics: dict[str, dict[str, float]] = {}
+
+    def evaluate() -> None:
+        for name, validator in valid_sets.items():
+            metrics[name] = {key: float(value) for key, value in validator(model).items()}
+            with writer.as_default():
+                for key, value in metrics[name].items():
+                    tf.summary.scalar(f"{name}/{key}", value, step=state["step"])
+            for metric, mode in best_metrics.items():
+                _keep_best(model, out_dir / "best" / name, metric, mode, metrics[name], state)
+            shown = {key: metrics[name][key] for key in best_metrics}
+            log.info("step %d %s: %s", state["step"], name, _format_metrics(shown))
+
+    def report(losses: list[tf.Tensor], examples: int, seconds: float) -> None:
+        state["loss"] = float(np.mean([float(value) for value in losses]))
+        if not math.isfinite(state["loss"]):
+            raise FloatingPointError(f"training loss is {state['loss']} at step {state['step']}")
+        rate = examples / max(seconds, 1e-9)
+        eta = (steps - state["step"]) * seconds / len(losses)
+        log.info(
+            "step %d/%d loss %.5f, %.1f examples/s, ETA %s",
+            *(state["step"], steps, state["loss"], rate, _format_seconds(eta)),
+        )
+        with writer.as_default():
+            tf.summary.scalar("train/loss", state["loss"], step=state["step"])
+            tf.summary.scalar("train/examples_per_second", rate, step=state["step"])
+            learning_rate = float(optimizer.learning_rate)
+            tf.summary.scalar("train/learning_rate", learning_rate, step=state["step"])
+
+    first_step = saved_step = state["step"]
+    losses: list[tf.Tensor] = []
+    examples, seconds = 0, 0.0
+    with _stop_requests() as requests:
+        while state["step"] < steps and not requests:
+            epoch_batches = 0
+            started = time.perf_counter()
+            for x, y in train_data(seed=seed, epoch=state["epoch"], skip_batches=state["batch"]):
+                losses.append(train_step(x, y))
+                examples += int(x.shape[0])
+                epoch_batches += 1
+                state["step"] += 1
+                state["batch"] += 1
+                last = state["step"] == steps
+                if state["step"] % log_every == 0 or last:
+                    report(losses, examples, seconds + time.perf_counter() - started)
+                    losses, examples, seconds = [], 0, 0.0
+                    started = time.perf_counter()
+                # Evaluation and checkpoints are not training time (examples/s, ETA).
+                seconds += time.perf_counter() - started
+                if state["step"] % eval_every == 0 or last:
+                    evaluate()
+                if state["step"] % checkpoint_every == 0 or last or requests:
+                    _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
+                    saved_step = state["step"]
+                started = time.perf_counter()
+                if last or requests:
+                    break
+            else:
+                if epoch_batches == 0 and state["batch"] == 0:
+                    raise InputError("train_data", f"epoch {state['epoch']} has no batches")
+                state["epoch"] += 1
+                state["batch"] = 0
+        if requests and saved_step != state["step"]:
+            _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
+    writer.close()
+    if requests:
+        if requests[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise TrainingInterrupted(state["step"])
+    log.info("trained steps %d..%d of %d", first_step, state["step"], steps)
+    return {
+        "step": state["step"],
+        "epoch": state["epoch"],
+        "loss": state["loss"] if state["step"] > first_step else None,
+        "metrics": metrics,
+        "best": state["best"],
+    }
+
+
+def _keep_best(
+    model: keras.Model,
+    directory: Path,
+    metric: str,
+    mode: str,
+    values: Mapping[str, float],
+    state: dict,
+) -> None:
+    """Save ``<metric>.weights.h5`` (+ ``.json``) in ``directory`` if ``metric`` improved on the
+    best of this set (``state["best"][set][metric]``); ties keep the earlier model."""
+    if metric not in values:
+        raise InputError("best_metrics", f"{metric!r} is not a metric of set {directory.name!r}")
+    value = values[metric]
+    best = state["best"].setdefault(directory.name, {}).get(metric)
+    if best is not None and not (value > best["value"] if mode == "max" else value < best["value"]):
+        return
+    record = {"value": value, "step": state["step"]}
+    state["best"][directory.name][metric] = record
+    _save_keras_file(model.save_weights, directory / f"{metric}.weights.h5")
+    write_json(record, directory / f"{metric}.json")
+
+
+def _format_metrics(values: Mapping[str, float]) -> str:
+    return ", ".join(f"{key} {value:.4f}" for key, value in values.items())
+
+
+def _format_seconds(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}"
+
+
+# --- the stored model ------------------------------------------------------------------------
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape a trained model and its scores."""
+    versions = {"python": sys.version.split()[0], "tensorflow": tf.__version__}
+    for package in ("keras", "numpy", "librosa", "mir_eval"):
+        versions[package] = metadata.version(package)
+    return versions
+
+
+def model_summary(model: keras.Model) -> str:
+    """Keras' architecture summary of ``model`` as plain text."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, line_break=True: lines.append(line), line_length=100)
+    return "\n".join(lines) + "\n"
+
+
+def save_model_bundle(
+    model: keras.Model, out_dir: str | Path, resolved_config: dict, command: str
+) -> None:
+    """Store a trained model with everything needed to know and reproduce it.
+
+    Writes (each atomically) ``model.keras``, ``config.json`` (the fully resolved config),
+    ``summary.txt`` (architecture summary) and ``params.json`` (parameter counts, library
+    versions and ``command``, the command line that reproduces the model).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _save_keras_file(model.save, out_dir / "model.keras")
+    write_json(resolved_config, out_dir / "config.json")
+    with atomic_path(out_dir / "summary.txt") as tmp:
+        tmp.write_text(model_summary(model))
+    trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
+    total = int(model.count_params())
+    write_json(
+        {
+            "parameters": {
+                "total": total,
+                "trainable": trainable,
+                "non_trainable": total - trainable,
+            },
+            "versions": library_versions(),
+            "command": command,
+        },
+        out_dir / "params.json",
+    )

@@ -1,0 +1,266 @@
+"""The embedded synthetic dataset: determinism, layout, and exactness of its annotations."""
+
+from __future__ import annotations
+
+import json
+
+import librosa
+import mir_eval
+import numpy as np
+import pytest
+import soundfile
+
+from mirlab.errors import InputError
+from mirlab.synth import (
+    ANNOTATION_HOP,
+    STEMS,
+    SynthParams,
+    generate_track,
+    write_synth_dataset,
+)
+
+SHORT = SynthParams(duration=3.0)
+
+
+@pytest.fixture(scope="module")
+def tracks():
+    return [generate_track(i, 11, SHORT) for i in range(4)]
+
+
+def _files(root):
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _midi(hz):
+    return 69 + 12 * np.log2(np.asarray(hz) / 440.0)
+
+
+def test_same_seed_same_bytes_whatever_the_workers(tmp_path):
+    write_synth_dataset(tmp_path / "a", 2, 7, SHORT)
+    write_synth_dataset(tmp_path / "b", 2, 7, SHORT, workers=2)
+    write_synth_dataset(tmp_path / "c", 2, 8, SHORT)
+    a, b, c = (_files(tmp_path / name) for name in "abc")
+    assert a == b
+    assert a.keys() == c.keys()
+    assert a["audio/synth_0000_MIX.wav"] != c["audio/synth_0000_MIX.wav"]
+    assert a["annotations/synth_0001_MELODY.csv"] != c["annotations/synth_0001_MELODY.csv"]
+
+
+def test_a_track_does_not_depend_on_the_others(tmp_path):
+    write_synth_dataset(tmp_path / "all", 3, 7, SHORT)
+    write_synth_dataset(tmp_path / "one", 3, 7, SHORT, track_indices=[2])
+    whole, alone = _files(tmp_path / "all"), _files(tmp_path / "one")
+    assert {name for name in alone if name != "metadata.json"} == {
+        name for name in whole if "synth_0002" in name
+    }
+    for name, content in alone.items():
+        if name != "metadata.json":
+            assert whole[name] == content, name
+    assert list(json.loads(alone["metadata.json"])) == ["synth_0002"]
+
+
+def test_layout_and_file_contents(tmp_path):
+    write_synth_dataset(tmp_path, 2, 3, SHORT)
+    metadata = json.loads((tmp_path / "metadata.json").read_text())
+    assert sorted(metadata) == ["synth_0000", "synth_0001"]
+    for index, (ident, meta) in enumerate(sorted(metadata.items())):
+        assert meta["genre"] == "synthetic"
+        assert meta["duration"] == 3.0
+        assert meta["artist"] == f"synth_artist_{index % SHORT.n_artists:02d}"
+        for path in [tmp_path / "audio" / f"{ident}_MIX.wav"] + [
+            tmp_path / "stems" / f"{ident}_{stem}.wav" for stem in STEMS
+        ]:
+            info = soundfile.info(str(path))
+            assert (info.samplerate, info.frames, info.channels) == (22050, 3 * 22050, 1)
+            assert info.subtype == "PCM_16"
+        track = generate_track(index, 3, SHORT)
+        melody = np.loadtxt(tmp_path / "annotations" / f"{ident}_MELODY.csv", delimiter=",")
+        n = len(melody)
+        assert n == 517  # frames at k * 256 / 44100 s before 3 s: ceil(3 * 44100 / 256)
+        np.testing.assert_allclose(melody[:, 0], np.arange(n) * 256 / 44100, atol=1e-6)
+        np.testing.assert_allclose(melody[:, 1], track.melody_f0, atol=1e-6)
+        bass = np.loadtxt(tmp_path / "annotations" / f"{ident}_BASS.csv", delimiter=",")
+        np.testing.assert_allclose(bass[:, 1], track.bass_f0, atol=1e-6)
+        times, freqs = mir_eval.io.load_ragged_time_series(
+            tmp_path / "annotations" / f"{ident}_MULTIF0.csv", delimiter=","
+        )
+        assert len(times) == n
+        for got, want in zip(freqs, track.multif0, strict=True):
+            np.testing.assert_allclose(got, want, atol=1e-6)
+        onset, offset, f0 = np.loadtxt(
+            tmp_path / "annotations" / f"{ident}_NOTES.csv", delimiter=",", ndmin=2
+        ).T
+        np.testing.assert_allclose(f0, track.note_f0, atol=1e-6)
+        intervals, labels = mir_eval.io.load_labeled_intervals(
+            str(tmp_path / "annotations" / f"{ident}_CHORDS.lab"), delimiter="\t"
+        )
+        assert labels == track.chord_labels
+
+
+def test_melody_annotation_matches_the_melody_stem(tracks):
+    for track in tracks[:2]:
+        # hop 128 at 22050 Hz is the annotation hop, 256 at 44100 Hz: frames line up.
+        f0, _, _ = librosa.pyin(
+            track.stems["melody"],
+            sr=track.sr,
+            fmin=librosa.midi_to_hz(50),
+            fmax=librosa.midi_to_hz(85),
+            frame_length=1024,
+            hop_length=128,
+        )
+        assert len(f0) == len(track.times)
+        both = (track.melody_f0 > 0) & (f0 > 0)
+        assert both.sum() > 0.9 * (track.melody_f0 > 0).sum()
+        cents = 1200 * np.abs(np.log2(f0[both] / track.melody_f0[both]))
+        assert np.median(cents) < 10
+        assert np.mean(cents < 50) > 0.95
+
+
+def test_voicing_matches_the_melody_stem_energy(tracks):
+    for track in tracks:
+        audio = track.stems["melody"]
+        centres = np.round(track.times * track.sr).astype(int)
+        windows = np.clip(centres[:, None] + np.arange(-64, 65), 0, len(audio) - 1)
+        rms = np.sqrt(np.mean(audio[windows] ** 2, axis=1))
+        voiced = track.melody_f0 > 0
+        # Frames whose neighbours share their voicing: no envelope edge inside the window.
+        steady = np.r_[False, (voiced[1:-1] == voiced[:-2]) & (voiced[1:-1] == voiced[2:]), False]
+        assert np.all(rms[steady & ~voiced] < 1e-4 * rms.max())
+        assert np.all(rms[steady & voiced] > 1e-3 * rms.max())
+        assert 0.2 < voiced.mean() < 0.95  # rests make unvoiced gaps
+
+
+def test_chord_labels_are_valid_and_their_tones_sound(tracks):
+    for track in tracks:
+        mir_eval.chord.validate(track.chord_intervals, track.chord_labels)
+        intervals = track.chord_intervals
+        assert intervals[0, 0] == 0.0 and intervals[-1, 1] == pytest.approx(SHORT.duration)
+        np.testing.assert_array_equal(intervals[1:, 0], intervals[:-1, 1])
+        roots, bitmaps, basses = mir_eval.chord.encode_many(track.chord_labels)
+        for (start, end), root, bitmap, bass in zip(intervals, roots, bitmaps, basses, strict=True):
+            frames = (track.times >= start) & (track.times < end)
+            if root < 0:  # N: only the melody may sound
+                assert all(len(track.multif0[i]) <= 1 for i in np.flatnonzero(frames))
+                continue
+            chord_classes = {(root + i) % 12 for i in np.flatnonzero(bitmap)}
+            heard = set()
+            for i in np.flatnonzero(frames):
+                others = [
+                    f for f in track.multif0[i] if f not in (track.melody_f0[i], track.bass_f0[i])
+                ]
+                classes = {int(round(m)) % 12 for m in _midi(others)}
+                assert classes <= chord_classes  # the chord instrument plays chord tones only
+                heard |= classes
+            assert heard == chord_classes
+            bass_midi = _midi(track.bass_f0[frames & (track.bass_f0 > 0)])
+            assert {int(round(m)) % 12 for m in bass_midi} == {(root + bass) % 12}
+
+
+def test_bass_sits_below_the_melody_and_inside_its_range(tracks):
+    for track in tracks:
+        bass = _midi(track.bass_f0[track.bass_f0 > 0])
+        melody = _midi(track.melody_f0[track.melody_f0 > 0])
+        assert bass.mean() + 12 < melody.mean()
+        low, high = SHORT.bass_midi_range
+        assert np.all((bass > low - 0.01) & (bass < high + 0.01))
+
+
+def test_mix_is_the_sum_of_the_stems(tracks, tmp_path):
+    for track in tracks:
+        stems = track.stems
+        np.testing.assert_array_equal(
+            track.mix, ((stems["melody"] + stems["bass"]) + stems["chords"]) + stems["drums"]
+        )
+        assert track.mix.dtype == np.float32
+        assert all(len(stem) == len(track.mix) for stem in stems.values())
+        assert max(np.abs(x).max() for x in (track.mix, *stems.values())) <= 10 ** (-1 / 20)
+        assert all(np.abs(stem).max() > 0.01 for stem in stems.values())
+    write_synth_dataset(tmp_path, 1, 11, SHORT)
+    mix = soundfile.read(str(tmp_path / "audio" / "synth_0000_MIX.wav"))[0]
+    stems = [soundfile.read(str(tmp_path / "stems" / f"synth_0000_{s}.wav"))[0] for s in STEMS]
+    assert np.abs(mix - np.sum(stems, axis=0)).max() <= 3 / 32768  # 16-bit rounding only
+
+
+def test_melody_stays_in_its_range():
+    params = SynthParams(duration=3.0, melody_midi_range=(60, 72))
+    extra = (params.vibrato_depth_range[1] + params.drift_cents) / 100
+    for index in range(4):
+        track = generate_track(index, 5, params)
+        notes = _midi(track.note_f0)
+        assert np.all((notes > 59.99) & (notes < 72.01))
+        np.testing.assert_allclose(notes, np.round(notes), atol=1e-9)
+        sung = _midi(track.melody_f0[track.melody_f0 > 0])
+        assert np.all((sung > 60 - extra - 1e-6) & (sung < 72 + extra + 1e-6))
+        mir_eval.transcription.validate(track.note_intervals, track.note_f0)
+
+
+def test_notes_agree_with_the_melody_f0(tracks):
+    for track in tracks:
+        for (onset, offset), f0 in zip(track.note_intervals, track.note_f0, strict=True):
+            middle = np.argmin(np.abs(track.times - (onset + offset) / 2))
+            assert track.melody_f0[middle] > 0
+            assert abs(_midi(track.melody_f0[middle]) - _midi(f0)) < 0.8  # vibrato + drift
+
+
+def test_melody_to_accompaniment_ratio_spans_its_range():
+    params = SynthParams(duration=1.0, mar_db_range=(-3.0, 9.0))
+    ratios = []
+    for index in range(10):
+        track = generate_track(index, 2, params)
+        stems = {name: stem.astype(np.float64) for name, stem in track.stems.items()}
+        accompaniment = stems["bass"] + stems["chords"] + stems["drums"]
+        realised = 20 * np.log10(
+            np.sqrt(np.mean(stems["melody"] ** 2)) / np.sqrt(np.mean(accompaniment**2))
+        )
+        assert realised == pytest.approx(track.metadata["mar_db"], abs=0.01)
+        ratios.append(track.metadata["mar_db"])
+    assert -3.0 <= min(ratios) < 1.0 and 5.0 < max(ratios) <= 9.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("sr", 0),
+        ("sr", 22050.5),
+        ("duration", 0.0),
+        ("melody_midi_range", (79, 55)),
+        ("melody_midi_range", (60, 65)),
+        ("melody_midi_range", (100, 127)),
+        ("chord_midi_range", (50, 60)),
+        ("tempo_range", "fast"),
+        ("note_beats", ()),
+        ("rest_prob", 1.0),
+        ("glide_prob", -0.1),
+        ("vibrato_depth_range", (0.0, float("nan"))),
+        ("n_harmonics", 0),
+        ("mar_db_range", (9.0, -3.0)),
+        ("n_artists", 0),
+    ],
+)
+def test_bad_parameters_name_themselves(name, value):
+    with pytest.raises(InputError, match=name):
+        SynthParams(**{name: value})
+
+
+def test_parameters_from_a_config_mapping():
+    params = SynthParams.from_mapping({"duration": 5, "melody_midi_range": [60, 84]})
+    assert params.melody_midi_range == (60, 84) and params.duration == 5.0
+    with pytest.raises(InputError, match="melody_range"):
+        SynthParams.from_mapping({"melody_range": [60, 84]})
+
+
+def test_bad_dataset_arguments_name_themselves(tmp_path):
+    with pytest.raises(InputError, match="track_indices"):
+        write_synth_dataset(tmp_path, 2, 0, SHORT, track_indices=[2])
+    with pytest.raises(InputError, match="seed"):
+        generate_track(0, -1, SHORT)
+    with pytest.raises(InputError, match="workers"):
+        write_synth_dataset(tmp_path, 2, 0, SHORT, workers=0)
+    assert not (tmp_path / "metadata.json").exists()
+
+
+def test_frame_times_are_the_medleydb_hop(tracks):
+    assert ANNOTATION_HOP == 256 / 44100
+    np.testing.assert_array_equal(tracks[0].times, np.arange(517) * 256 / 44100)
