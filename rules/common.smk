@@ -26,7 +26,7 @@ wildcard_constraints:
 def dataset_params(name):
     """What identifies a dataset's bytes: loader, root (absolute) or generator parameters, source."""
     dataset = config["datasets"][name]
-    params = {"loader": dataset["loader"], "source": dataset["source"]}
+    params = {key: dataset[key] for key in ("loader", "source", "options")}
     if dataset["loader"] == "synth":
         params["generate"] = dataset["generate"]
     else:

@@ -27,6 +27,7 @@ rule index_dataset:
         "../envs/mirlab.yaml"
     params:
         loader=lambda wildcards: current_dataset(wildcards)["loader"],
+        options=lambda wildcards: current_dataset(wildcards)["options"],
         root=lambda wildcards, input: (
             input[0] if input else dataset_params(wildcards.dataset)["root"]
         ),

@@ -276,9 +276,7 @@ def write_bach10(root: Path) -> Path:
     write_wav(folder / f"{piece}.wav")
     for suffix in ("violin", "clarinet", "saxphone", "bassoon"):
         write_wav(folder / f"{piece}-{suffix}.wav")
-    midi = np.array(
-        [[0, 69, 69, 70], [0, 0, 64, 64], [0, 0, 0, 60], [48, 48, 0, 0]], dtype=float
-    )
+    midi = np.array([[0, 69, 69, 70], [0, 0, 64, 64], [0, 0, 0, 60], [48, 48, 0, 0]], dtype=float)
     scipy.io.savemat(folder / f"{piece}-GTF0s.mat", {"GTF0s": midi})
     return folder / f"{piece}-GTF0s.mat"
 

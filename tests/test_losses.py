@@ -69,7 +69,9 @@ def test_miss_weight_with_several_references():
     y_true = np.zeros((1, 9), dtype=np.float32)
     y_true[0, [1, 6]] = 1.0
     y_pred = np.full_like(y_true, 0.5)
-    loss = numpy(miss_weighted_crossentropy(2.0, bins_per_semitone=2, bin_reduction="sum")(y_true, y_pred))
+    loss = numpy(
+        miss_weighted_crossentropy(2.0, bins_per_semitone=2, bin_reduction="sum")(y_true, y_pred)
+    )
     # bins_per_semitone 2: radius 0 bins; two reference bins of weight 1, seven of weight 2
     assert loss[0] == pytest.approx((2 * 1 + 7 * 2) * math.log(2), rel=1e-5)
 
@@ -79,15 +81,21 @@ def test_voicing_crossentropy():
     np.testing.assert_allclose(loss, [[-math.log(0.8), -math.log(0.7)]], rtol=1e-5)
 
 
-def test_losses_train_a_keras_model():
-    # a model whose output is sigmoid(bias): Keras's reported loss is the mean per-frame loss
-    inputs = keras.Input(shape=(1,))
+def test_losses_work_in_a_compiled_keras_model():
+    # output sigmoid(bias) in every frame, any number of frames: Keras reports the mean
+    # of the per-frame losses
+    inputs = keras.Input(shape=(None, 1))
     dense = keras.layers.Dense(3, activation="sigmoid", kernel_initializer="zeros")
     model = keras.Model(inputs, dense(inputs))
     dense.bias.assign(np.log(Y_PRED[0] / (1 - Y_PRED[0])))
+    x, y = np.zeros((1, 2, 1)), Y_TRUE[None]
+    unvoiced_ce = -np.log(1 - Y_PRED[0])  # frame 1: all-zero target, same output
     model.compile(loss=salience_crossentropy("sum"))
-    value = model.evaluate(np.zeros((1, 1)), Y_TRUE[:1], verbose=0)
-    assert value == pytest.approx(CE[0].sum(), rel=1e-4)
+    expected = (CE[0].sum() + unvoiced_ce.sum()) / 2
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-4)
+    model.compile(loss=miss_weighted_crossentropy(3.0, bins_per_semitone=1))
+    expected = ((3 * CE[0, 0] + CE[0, 1] + 3 * CE[0, 2]) / 3 + unvoiced_ce.mean()) / 2
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-4)
 
 
 def test_factory_arguments_are_validated():
@@ -99,3 +107,5 @@ def test_factory_arguments_are_validated():
         miss_weighted_crossentropy(2.0, 0)
     with pytest.raises(InputError, match="unvoiced_weight"):
         salience_crossentropy(unvoiced_weight=float("nan"))
+    with pytest.raises(InputError, match="miss_weight"):
+        miss_weighted_crossentropy(float("inf"), 5)

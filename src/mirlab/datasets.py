@@ -149,7 +149,7 @@ def _parse(path: Path, load: Callable, *args, strip_trailing: str = "", **kwargs
             warnings.simplefilter("ignore", UserWarning)
             return load(handle, *args, **kwargs)
     except ValueError as error:
-        detail = str(error).strip().splitlines()[0].replace(f"{path}:", "line ")
+        detail = str(error).strip().splitlines()[0].replace(f"{path}:", "line ").rstrip(":")
         raise InputError(path, f"cannot parse annotation: {detail}") from error
 
 
@@ -523,15 +523,16 @@ def _make_track(
     artist: str,
     title: str,
     genre: str | None = None,
-    **extra: object,
+    extra: dict[str, object] | None = None,
 ) -> Track:
-    """A track with the standard metadata; ``duration`` is read from the mix's header."""
+    """A track with the standard metadata plus ``extra``; ``duration`` is read from the
+    mix's header."""
     metadata = {
         "artist": artist,
         "title": title,
         "genre": genre,
         "duration": _checked_duration(audio["mix"]),
-        **extra,
+        **(extra or {}),
     }
     return Track(track_id, audio, {a.kind: a for a in annotations}, metadata)
 
@@ -692,7 +693,7 @@ def load_medleydb_melody(root: Path, melody_definition: int = 2) -> list[Track]:
                 str(info.get("artist", artist)),
                 str(info.get("title", title)),
                 info.get("genre"),
-                **_scalar_extras(info),
+                extra=_scalar_extras(info),
             )
         )
     return tracks
@@ -734,7 +735,7 @@ def load_medleydb_pitch(root: Path) -> list[Track]:
                 str(info.get("artist", artist)),
                 str(info.get("title", title)),
                 info.get("genre"),
-                **_scalar_extras(info),
+                extra=_scalar_extras(info),
             )
         )
     return tracks
@@ -838,7 +839,7 @@ def load_orchset(root: Path) -> list[Track]:
                 composer,
                 title or track_id,
                 "classical",
-                **extra,
+                extra=extra,
             )
         )
     return tracks
@@ -930,7 +931,7 @@ def load_ikala(root: Path) -> list[Track]:
                 [Annotation("melody", pv, "ikala_pv")],
                 f"singer{singers[song_id]}" if singers else song_id,
                 track_id,
-                section=section,
+                extra={"section": section},
             )
         )
     return tracks
@@ -982,7 +983,7 @@ def load_bach10(root: Path) -> list[Track]:
                 piece,
                 _bach10_title(piece),
                 "classical",
-                composer="J. S. Bach",
+                extra={"composer": "J. S. Bach"},
             )
         )
     return tracks
@@ -1003,8 +1004,7 @@ def load_bach10_stems(root: Path) -> list[Track]:
                     piece,
                     _bach10_title(piece),
                     "classical",
-                    composer="J. S. Bach",
-                    instrument=name,
+                    extra={"composer": "J. S. Bach", "instrument": name},
                 )
             )
     return sorted(tracks, key=lambda track: track.track_id)
@@ -1065,7 +1065,7 @@ def load_billboard(root: Path, vocabulary: str = "full") -> list[Track]:
                 [Annotation("chords", lab, "lab_chords")],
                 header["artist"],
                 header["title"],
-                decade=matches[0].parent.parent.parent.name,
+                extra={"decade": matches[0].parent.parent.parent.name},
             )
         )
     for flacs in audio_files.values():
@@ -1119,7 +1119,7 @@ def load_isophonics(root: Path) -> list[Track]:
                 [Annotation("chords", lab, "lab_chords")],
                 artist,
                 _isophonics_title(name),
-                album=album,
+                extra={"album": album},
             )
         )
     for path in sorted(audio_files - used):
@@ -1192,7 +1192,7 @@ def load_synth(root: Path) -> list[Track]:
         genre = info.pop("genre", None)
         info.pop("duration", None)
         tracks.append(
-            _make_track(track_id, audio, annotations[track_id], artist, title, genre, **info)
+            _make_track(track_id, audio, annotations[track_id], artist, title, genre, extra=info)
         )
     return tracks
 

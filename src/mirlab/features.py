@@ -23,6 +23,10 @@ rates, so it costs little more than one CQT. Harmonics off that grid (3 and 5, s
 ``h * f`` instead of being rounded to the nearest bin (up to 10 cents off).
 The sliced channels match separate ``librosa.cqt`` calls to within a fraction of a dB except
 in low-energy valleys; ``tests/test_features.py`` checks it.
+
+Speed: librosa computes the lower CQT octaves at halved sample rates only while
+``hop_length`` stays divisible by 2, so a hop with many factors of 2 (256 at 22050 Hz) is far
+faster than an odd one (441 at 44100 Hz); the frame grid is the same either way.
 """
 
 from __future__ import annotations

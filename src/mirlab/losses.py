@@ -29,8 +29,12 @@ def _check_reduction(bin_reduction: str) -> None:
 
 
 def _check_non_negative(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise InputError(name, f"must be a non-negative number, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (math.isfinite(value) and value >= 0)
+    ):
+        raise InputError(name, f"must be a finite non-negative number, got {value!r}")
 
 
 def _frame_loss(y_true, y_pred, bin_weights, bin_reduction: str, unvoiced_weight: float):
@@ -41,7 +45,7 @@ def _frame_loss(y_true, y_pred, bin_weights, bin_reduction: str, unvoiced_weight
     reduce = ops.mean if bin_reduction == "mean" else ops.sum
     per_frame = reduce(per_bin, axis=-1)
     voiced = ops.max(y_true, axis=-1) > 0
-    return per_frame * ops.where(voiced, 1.0, unvoiced_weight)
+    return per_frame * ops.cast(ops.where(voiced, 1.0, unvoiced_weight), per_frame.dtype)
 
 
 def salience_crossentropy(bin_reduction: str = "mean", unvoiced_weight: float = 1.0):
@@ -110,7 +114,8 @@ def miss_weighted_crossentropy(
         near = ops.max_pool(reference, pool_size=2 * radius + 1, strides=1, padding="same")
         near = ops.reshape(near, shape)
         voiced = ops.max(y_true, axis=-1, keepdims=True) > 0
-        bin_weights = ops.where(ops.logical_or(near > 0, ops.logical_not(voiced)), 1.0, miss_weight)
+        near_or_unvoiced = ops.logical_or(near > 0, ops.logical_not(voiced))
+        bin_weights = ops.cast(ops.where(near_or_unvoiced, 1.0, miss_weight), y_pred.dtype)
         return _frame_loss(y_true, y_pred, bin_weights, bin_reduction, unvoiced_weight)
 
     return miss_weighted_crossentropy

@@ -6,8 +6,11 @@ saves and loads without custom objects). Conventions shared by all of them:
 - the salience output is named ``"salience"``, shape ``(batch, n_frames, n_bins)``, sigmoid
   values in [0, 1] over a :class:`mirlab.targets.PitchBins` axis; targets come from
   :func:`mirlab.targets.f0_to_target` on that axis;
-- raw-audio models (CREPE, WaveNet) take ``(batch, n_samples)`` mono audio and normalise each
-  window to zero mean and unit variance inside the model (``normalize_input``);
+- raw-audio models (CREPE, WaveNet) take ``(batch, window + 2 * context)`` mono audio and
+  normalise each input to zero mean and unit variance inside the model (``normalize_input``);
+  their ``n_output_frames`` output frames split the central ``window`` samples into equal
+  hops: frame k is centred on input sample ``context + (k + 1/2) * window / n_output_frames``
+  (CREPE: one frame at the centre of a 1024-sample window);
 - spectrogram models (deep salience, HCNN) take ``(batch, n_frames, n_bins, channels)``
   log-magnitude features on the pitch-bin axis, any number of frames, and give one
   salience frame per input frame;
@@ -108,8 +111,8 @@ def crepe(
     Arguments
     ---------
     capacity_multiplier : filter-count multiplier (32 = full CREPE).
-    window : samples (16 kHz) covered by the output frames; the ``n_output_frames`` frames
-        are the consecutive ``window / n_output_frames``-sample hops of this central part.
+    window : samples (16 kHz) covered by the output frames (see the module docstring for
+        where each frame is centred); a multiple of ``n_output_frames``.
     context : extra samples of audio on each side of the window (wider context).
     n_output_frames : salience frames predicted per input window (melody variant).
     first_layer_kernels : kernel sizes (samples) of parallel first-layer convolutions; more
@@ -126,6 +129,8 @@ def crepe(
     first_layer_kernels = _positive_ints("crepe.first_layer_kernels", first_layer_kernels)
     dropout = _dropout_rate("crepe.dropout", dropout)
     n_bins = _positive_int("crepe.n_bins", n_bins)
+    if window % n_output_frames:
+        raise InputError("crepe.n_output_frames", f"must divide the window ({window} samples)")
     n_samples = window + 2 * context
     # "same" convolutions keep the length; the first stride and six pools shrink it
     remaining = math.ceil(n_samples / 4)
@@ -297,7 +302,7 @@ def hcnn(
         x = _harmonic_stack(x, shifts, name=f"block{block}_harmonics")
         x = layers.Conv2D(
             n_filters,
-            tuple(kernel_size),
+            kernel_size,
             dilation_rate=(dilation, 1),
             padding="same",
             activation="relu",
@@ -308,7 +313,7 @@ def hcnn(
             x = layers.Add(name=f"block{block}_residual")([residual, x])
     x = _harmonic_stack(x, shifts, name="head_harmonics")
     x = layers.Conv2D(
-        head_filters, tuple(kernel_size), padding="same", activation="relu", name="head_conv"
+        head_filters, kernel_size, padding="same", activation="relu", name="head_conv"
     )(x)
     x = layers.BatchNormalization(name="head_bn")(x)
     x = layers.Conv2D(1, (1, 1), name="salience_logits")(x)
@@ -341,8 +346,8 @@ def wavenet(
 
     Input ``"audio"``: ``(batch, window + 2 * context)`` raw mono audio (16 kHz in the
     experiments). Output ``"salience"``: ``(batch, n_output_frames, n_bins)``; frame k
-    summarises samples ``[context + k * hop, context + (k + 1) * hop)`` with
-    ``hop = window / n_output_frames``.
+    pools samples ``[context + k * hop, context + (k + 1) * hop)`` of the skip outputs,
+    ``hop = window / n_output_frames`` (``window`` must be a multiple of n_output_frames).
 
     Architecture: per-window normalisation; Conv1D(``residual_channels``,
     ``initial_kernel_size``); ``n_stacks`` x ``n_layers`` residual layers with dilations
@@ -367,9 +372,7 @@ def wavenet(
     head_kernel_size = _positive_int("wavenet.head_kernel_size", head_kernel_size)
     head_channels = _positive_ints("wavenet.head_channels", head_channels, allow_empty=True)
     if window % n_output_frames:
-        raise InputError(
-            "wavenet.n_output_frames", f"must divide the window ({window} samples)"
-        )
+        raise InputError("wavenet.n_output_frames", f"must divide the window ({window} samples)")
     padding = "causal" if causal else "same"
     n_samples = window + 2 * context
 
@@ -382,8 +385,12 @@ def wavenet(
         for layer in range(n_layers):
             name = f"s{stack}_l{layer}"
             conv = {"kernel_size": kernel_size, "dilation_rate": 2**layer, "padding": padding}
-            signal = layers.Conv1D(residual_channels, activation="tanh", name=f"{name}_filter", **conv)(x)
-            gate = layers.Conv1D(residual_channels, activation="sigmoid", name=f"{name}_gate", **conv)(x)
+            signal = layers.Conv1D(
+                residual_channels, activation="tanh", name=f"{name}_filter", **conv
+            )(x)
+            gate = layers.Conv1D(
+                residual_channels, activation="sigmoid", name=f"{name}_gate", **conv
+            )(x)
             gated = layers.Multiply(name=f"{name}_gated")([signal, gate])
             skips.append(layers.Conv1D(skip_channels, 1, name=f"{name}_skip")(gated))
             residual = layers.Conv1D(residual_channels, 1, name=f"{name}_residual")(gated)

@@ -67,12 +67,17 @@ def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1)
 def _check_track_annotations(track: datasets.Track) -> None:
     duration = audio_duration(track.audio["mix"].path)
     for annotation in track.annotations.values():
-        datasets.check_annotation_fits_audio(annotation, duration)
+        datasets.check_annotation_fits_audio(annotation, duration, track.audio["mix"].path)
 
 
-def index_dataset(loader: str, root: str | Path, output: str | Path, workers: int = 1) -> None:
-    """Load a dataset, check every annotation against its audio, and write the track index."""
-    tracks = datasets.load_dataset(loader, root)
+def index_dataset(
+    loader: str, root: str | Path, options: dict, output: str | Path, workers: int = 1
+) -> None:
+    """Load a dataset, check every annotation against its audio, and write the track index.
+
+    ``options`` are the loader's keyword arguments (e.g. ``melody_definition``).
+    """
+    tracks = datasets.load_dataset(loader, root, **options)
     if not tracks:
         raise InputError(root, f"no tracks found for loader {loader!r}")
     _check_unique_stems([track.track_id for track in tracks], root)

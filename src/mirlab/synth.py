@@ -720,7 +720,7 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
     stems = {name: stems[name] * scale for name in STEMS}
     mix = ((stems["melody"] + stems["bass"]) + stems["chords"]) + stems["drums"]
 
-    times = np.arange(_frame_count(n, sr)) * ANNOTATION_HOP
+    times = np.arange(_frame_count(n, sr)) * 256 / 44100
     melody_f0 = melody.f0(times)
     bass_f0 = bass.f0(times)
     sounding = np.stack([melody_f0, bass_f0, *(voice.f0(times) for voice in chord_voices)], 1)

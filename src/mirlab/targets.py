@@ -85,7 +85,7 @@ class PitchBins:
         return librosa.midi_to_hz(self.midi())
 
     def cents(self) -> np.ndarray:
-        """Bin centres in cents above 10 Hz (CREPE's and mir_eval's scale), float64 ``(n_bins,)``."""
+        """Bin centres in cents above 10 Hz (CREPE's and mir_eval's scale), float64 (n_bins,)."""
         return 1200.0 * np.log2(self.hz() / CENTS_REFERENCE_HZ)
 
     def fractional_bin(self, f0_hz: np.ndarray) -> np.ndarray:

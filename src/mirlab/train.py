@@ -39,6 +39,7 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
 
 from mirlab.decode import apply_voicing, decode_salience
 from mirlab.errors import InputError
@@ -192,8 +193,10 @@ def melody_validator(
 # --- checkpoints -----------------------------------------------------------------------------
 
 
-def _variable_names(variables: Sequence) -> list[str]:
-    return [f"{v.path}:{tuple(v.shape)}" for v in variables]
+def _variable_shapes(variables: Sequence) -> list[list[int]]:
+    # Shapes, not paths: Keras numbers automatic layer names per process, so the same
+    # architecture may carry other names when the job is started again.
+    return [list(v.shape) for v in variables]
 
 
 def _save_checkpoint(
@@ -208,8 +211,8 @@ def _save_checkpoint(
     for i, variable in enumerate(optimizer.variables):
         arrays[f"optimizer_{i}"] = np.asarray(variable.numpy())
     names = {
-        "model_variables": _variable_names(model.variables),
-        "optimizer_variables": _variable_names(optimizer.variables),
+        "model_variables": _variable_shapes(model.variables),
+        "optimizer_variables": _variable_shapes(optimizer.variables),
     }
     with atomic_directory(directory / f"step-{state['step']:09d}") as tmp:
         np.savez(tmp / "variables.npz", **arrays)
@@ -252,7 +255,7 @@ def latest_checkpoint(directory: str | Path) -> Path | None:
 def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict:
     state = json.loads((path / "state.json").read_text())
     for group, variables in (("model", model.variables), ("optimizer", optimizer.variables)):
-        if state[f"{group}_variables"] != _variable_names(variables):
+        if state[f"{group}_variables"] != _variable_shapes(variables):
             raise InputError(path, f"{group} variables do not match the model being trained")
     with np.load(path / "variables.npz") as arrays:
         for i, variable in enumerate(model.variables):
@@ -292,6 +295,18 @@ def _stop_requests() -> Iterator[list[int]]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+# TensorBoard's scalar-plugin tag, written with TF's core summary op so that logging works
+# without the tensorboard package (tensorflow-cpu 2.21 no longer pulls it in).
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+).SerializeToString()
+
+
+def _write_scalar(tag: str, value: float, step: int) -> None:
+    """A TensorBoard scalar on the default summary writer (``tf.summary.scalar``'s format)."""
+    tf.summary.write(tag, tf.constant(value, tf.float32), step=step, metadata=_SCALAR_METADATA)
 
 
 def _l2_penalty(model: keras.Model) -> Callable[[], tf.Tensor]:
@@ -399,7 +414,7 @@ def train_model(
             metrics[name] = {key: float(value) for key, value in validator(model).items()}
             with writer.as_default():
                 for key, value in metrics[name].items():
-                    tf.summary.scalar(f"{name}/{key}", value, step=state["step"])
+                    _write_scalar(f"{name}/{key}", value, state["step"])
             for metric, mode in best_metrics.items():
                 _keep_best(model, out_dir / "best" / name, metric, mode, metrics[name], state)
             shown = {key: metrics[name][key] for key in best_metrics}
@@ -416,10 +431,9 @@ def train_model(
             *(state["step"], steps, state["loss"], rate, _format_seconds(eta)),
         )
         with writer.as_default():
-            tf.summary.scalar("train/loss", state["loss"], step=state["step"])
-            tf.summary.scalar("train/examples_per_second", rate, step=state["step"])
-            learning_rate = float(optimizer.learning_rate)
-            tf.summary.scalar("train/learning_rate", learning_rate, step=state["step"])
+            _write_scalar("train/loss", state["loss"], state["step"])
+            _write_scalar("train/examples_per_second", rate, state["step"])
+            _write_scalar("train/learning_rate", float(optimizer.learning_rate), state["step"])
 
     first_step = saved_step = state["step"]
     losses: list[tf.Tensor] = []
