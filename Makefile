@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Re-pin: write the exact versions installed in .venv to requirements.lock and envs/mirlab.yaml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^mirlab" > requirements.lock
+	{ printf '%s\n' "# Conda environment for cluster deployment (snakemake --sdm conda)." \
+	    "# The pip pins are requirements.lock's, exactly (tests/test_config.py checks it)." \
+	    "name: mirlab" "channels: [conda-forge]" "dependencies:" "  - python=3.11" "  - pip" "  - pip:"; \
+	  sed 's/^/      - /' requirements.lock; } > envs/mirlab.yaml

@@ -211,8 +211,12 @@ def test_dataset_global_shuffle_targets_and_resume_position(tmp_path):
     y_all = np.concatenate([y for _, y in batches])
     for row, position in enumerate(order):
         track, start = index[position]
-        np.testing.assert_allclose(x_all[row], normalize_window(read_window(arrays[track], start, spec)))
-        np.testing.assert_array_equal(y_all[row], f0_to_target(read_target(f0[track], start, spec), bins))
+        np.testing.assert_allclose(
+            x_all[row], normalize_window(read_window(arrays[track], start, spec))
+        )
+        np.testing.assert_array_equal(
+            y_all[row], f0_to_target(read_target(f0[track], start, spec), bins)
+        )
     assert y_all.shape == (5, 2, 40)
     # Resuming at batch 1 gives the rest of the same epoch; another epoch has another order.
     for (x, y), (x_skip, y_skip) in zip(batches[1:], epoch_batches(0, skip=1), strict=True):

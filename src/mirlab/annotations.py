@@ -30,7 +30,6 @@ from pathlib import Path
 import mir_eval
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from mirlab.errors import InputError
 
@@ -43,8 +42,6 @@ CHORD_COLUMNS = ("track_id", "start", "end", "label")
 NOTE_COLUMNS = ("track_id", "start", "end", "pitch")
 #: Annotation kinds stored as one f0 value per time stamp (melody_frame tables).
 F0_KINDS = ("melody", "pitch", "bass")
-
-_F0_LIST = pd.ArrowDtype(pa.list_(pa.float64()))
 
 
 def melody_to_grid(
@@ -200,12 +197,14 @@ def multif0_frame(
 ) -> pd.DataFrame:
     """Multi-f0 as a table ``track_id, time, f0s`` with ``f0s`` a list<double> column (Hz)."""
     times, _ = _time_series(times, np.zeros(len(freqs_list)), track_id, min_rows=0)
-    f0s = [np.asarray(f, dtype=np.float64).reshape(-1).tolist() for f in freqs_list]
+    # float64 arrays (not Python lists) make pyarrow store list<double> even when a row, or
+    # every row, is empty; an ArrowDtype column would not survive pd.read_parquet (pandas 3)
+    f0s = [np.asarray(f, dtype=np.float64).reshape(-1) for f in freqs_list]
     return pd.DataFrame(
         {
             "track_id": pd.Series([track_id] * times.size, dtype="string"),
             "time": times,
-            "f0s": pd.Series(f0s, dtype=_F0_LIST),
+            "f0s": pd.Series(f0s, dtype=object),
         }
     )
 

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import scipy.signal
@@ -85,10 +86,12 @@ _INVERSION_PROB = 0.2  # a chord is played over a chord tone other than its root
 _VIBRATO_FADE_IN = 0.2  # s: vibrato grows in over the start of each note, like a singer's
 _DRIFT_RATES = (0.05, 0.25)  # Hz: frequencies of the two sinusoids of the slow drift
 _PEAK = 10 ** (-1 / 20)  # -1 dBFS: headroom for rounding to 16-bit PCM
-_ARTIST_STREAM = 1  # third seed word for artist draws; track draws have [seed, index] == [.., 0]
+# Artist draws use the seed words [seed, artist, 1]: SeedSequence pads entropy with zeros, so
+# a track's [seed, index] is [seed, index, 0] and the two kinds of stream never coincide.
+_ARTIST_STREAM = 1
 
 
-def _fail(name: str, problem: str) -> None:
+def _fail(name: str, problem: str) -> NoReturn:
     raise InputError(f"SynthParams.{name}", problem)
 
 
@@ -131,7 +134,7 @@ class SynthParams:
 
     Attributes:
         sr: sample rate of the audio (Hz).
-        duration: length of every track (s).
+        duration: length of every track (s), at least 1.
         melody_midi_range: lowest and highest nominal melody note (MIDI), at least an octave.
         chord_midi_range: register of the chord instrument (MIDI), at least two octaves; it
             overlaps the melody's by default so that the accompaniment interferes with it.
@@ -178,12 +181,15 @@ class SynthParams:
         checked = {
             "sr": sr,
             "duration": _number("duration", self.duration, 1.0, 3600.0),
-            "melody_midi_range": _pair("melody_midi_range", self.melody_midi_range, 0, 127,
-                                       integer=True, span=12),
-            "chord_midi_range": _pair("chord_midi_range", self.chord_midi_range, 0, 127,
-                                      integer=True, span=24),
-            "bass_midi_range": _pair("bass_midi_range", self.bass_midi_range, 0, 127,
-                                     integer=True, span=12),
+            "melody_midi_range": _pair(
+                "melody_midi_range", self.melody_midi_range, 0, 127, integer=True, span=12
+            ),
+            "chord_midi_range": _pair(
+                "chord_midi_range", self.chord_midi_range, 0, 127, integer=True, span=24
+            ),
+            "bass_midi_range": _pair(
+                "bass_midi_range", self.bass_midi_range, 0, 127, integer=True, span=12
+            ),
             "tempo_range": _pair("tempo_range", self.tempo_range, 20.0, 400.0),
             "note_beats": _numbers("note_beats", self.note_beats, 0.125, 16.0),
             "chord_beats": _numbers("chord_beats", self.chord_beats, 0.5, 64.0),
@@ -191,15 +197,16 @@ class SynthParams:
             "glide_prob": _number("glide_prob", self.glide_prob, 0.0, 1.0),
             "glide_time": _number("glide_time", self.glide_time, 0.001, 1.0),
             "vibrato_rate_range": _pair("vibrato_rate_range", self.vibrato_rate_range, 0.0, 20.0),
-            "vibrato_depth_range": _pair("vibrato_depth_range", self.vibrato_depth_range,
-                                         0.0, 200.0),
+            "vibrato_depth_range": _pair(
+                "vibrato_depth_range", self.vibrato_depth_range, 0.0, 200.0
+            ),
             "drift_cents": _number("drift_cents", self.drift_cents, 0.0, 100.0),
             "n_harmonics": _number("n_harmonics", self.n_harmonics, 1, 64, integer=True),
             "mar_db_range": _pair("mar_db_range", self.mar_db_range, -40.0, 40.0),
             "bass_db": _number("bass_db", self.bass_db, -60.0, 60.0),
             "drum_db": _number("drum_db", self.drum_db, -60.0, 60.0),
             "n_artists": _number("n_artists", self.n_artists, 1, 1_000_000, integer=True),
-        }  # fmt: skip
+        }
         # The highest fundamental (plus vibrato and drift headroom) must stay below Nyquist.
         for name in ("melody_midi_range", "chord_midi_range", "bass_midi_range"):
             if _midi_to_hz(checked[name][1] + 3) >= 0.45 * sr:
@@ -268,22 +275,48 @@ class _Timbre:
     sustain: float  # sustain level relative to the peak (0: plucked, decays to silence)
 
 
-#: Ranges (low, high) of each timbre field per instrument; an artist draws one value of each.
+#: Range (low, high) of each timbre field per instrument; an artist draws one value of each.
 _FAMILY_RANGES = {
-    "melody": _Timbre((0.5, 1.8), (0.2, 1.0), (1.5, 6.0), (0.0, 3.0), (0.01, 0.08),
-                      (0.02, 0.08), (0.1, 0.5), (0.5, 0.9)),
-    "chords": _Timbre((1.0, 2.5), (0.5, 1.0), (1.0, 4.0), (0.0, 1.5), (0.003, 0.05),
-                      (0.03, 0.1), (0.3, 2.0), (0.0, 0.7)),
-    "bass": _Timbre((1.2, 3.0), (0.3, 1.0), (1.0, 3.0), (0.0, 1.0), (0.005, 0.02),
-                    (0.03, 0.08), (0.2, 1.0), (0.2, 0.8)),
-}  # fmt: skip
+    "melody": {
+        "slope": (0.5, 1.8),
+        "even": (0.2, 1.0),
+        "formant": (1.5, 6.0),
+        "formant_gain": (0.0, 3.0),
+        "attack": (0.01, 0.08),
+        "release": (0.02, 0.08),
+        "decay": (0.1, 0.5),
+        "sustain": (0.5, 0.9),
+    },
+    "chords": {
+        "slope": (1.0, 2.5),
+        "even": (0.5, 1.0),
+        "formant": (1.0, 4.0),
+        "formant_gain": (0.0, 1.5),
+        "attack": (0.003, 0.05),
+        "release": (0.03, 0.1),
+        "decay": (0.3, 2.0),
+        "sustain": (0.0, 0.7),
+    },
+    "bass": {
+        "slope": (1.2, 3.0),
+        "even": (0.3, 1.0),
+        "formant": (1.0, 3.0),
+        "formant_gain": (0.0, 1.0),
+        "attack": (0.005, 0.02),
+        "release": (0.03, 0.08),
+        "decay": (0.2, 1.0),
+        "sustain": (0.2, 0.8),
+    },
+}
 
 
 def _artist_timbres(seed: int, artist: int) -> dict[str, _Timbre]:
     """The timbre family of each pitched instrument of ``artist``."""
     rng = np.random.default_rng([seed, artist, _ARTIST_STREAM])
     return {
-        instrument: _Timbre(*(float(rng.uniform(*getattr(ranges, f.name))) for f in fields(ranges)))
+        instrument: _Timbre(
+            **{name: float(rng.uniform(*bounds)) for name, bounds in ranges.items()}
+        )
         for instrument, ranges in _FAMILY_RANGES.items()
     }
 

@@ -206,18 +206,20 @@ def _save_checkpoint(
     state: dict,
     keep: int,
 ) -> None:
-    """Write ``directory/step-N`` atomically, then keep only the ``keep`` newest checkpoints."""
+    """Write ``directory/step-N`` atomically, then remove all but the ``keep - 1`` newest
+    older checkpoints."""
     arrays = {f"model_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.variables)}
     for i, variable in enumerate(optimizer.variables):
         arrays[f"optimizer_{i}"] = np.asarray(variable.numpy())
-    names = {
+    shapes = {
         "model_variables": _variable_shapes(model.variables),
         "optimizer_variables": _variable_shapes(optimizer.variables),
     }
     with atomic_directory(directory / f"step-{state['step']:09d}") as tmp:
         np.savez(tmp / "variables.npz", **arrays)
-        write_json({**state, **names}, tmp / "state.json")
-    for _, old in _list_checkpoints(directory)[keep:]:
+        write_json({**state, **shapes}, tmp / "state.json")
+    older = [path for step, path in _list_checkpoints(directory) if step < state["step"]]
+    for old in older[keep - 1 :]:
         # Renamed first so that a crash halfway through deleting never leaves a partial
         # folder under a checkpoint name.
         doomed = old.with_name(f".deleting-{old.name}")
