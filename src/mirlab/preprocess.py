@@ -53,8 +53,8 @@ def read_manifest(folder: str | Path) -> pd.DataFrame:
 
 def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1) -> None:
     """Write the embedded synthetic dataset described by the config's ``generate`` mapping."""
-    params = synth.SynthParams(
-        **{key: value for key, value in generate.items() if key not in ("n_tracks", "seed")}
+    params = synth.SynthParams.from_mapping(
+        {key: value for key, value in generate.items() if key not in ("n_tracks", "seed")}
     )
     with atomic_directory(output) as tmp:
         synth.write_synth_dataset(

@@ -512,7 +512,7 @@ def _chord_lines(
     step = float(rng.choice([beat, 2 * beat, math.inf]))
     onsets, offsets, tones, velocity = [], [], [], []
     for start, end, voicing in zip(chords.starts, chords.ends, chords.voicings, strict=True):
-        strikes = np.arange(start, end - 1e-9, step) if math.isfinite(step) else [start]
+        strikes = np.arange(start, end - 0.1, step) if math.isfinite(step) else [start]
         for i, strike in enumerate(strikes):
             onsets.append(strike)
             offsets.append(strikes[i + 1] if i + 1 < len(strikes) else end)
@@ -548,7 +548,7 @@ def _bass_line(
     step = float(rng.choice([beat, 2 * beat, math.inf]))
     onsets, offsets, pitches = [], [], []
     for start, end, bass_class in zip(chords.starts, chords.ends, chords.bass_classes, strict=True):
-        strikes = np.arange(start, end - 1e-9, step) if math.isfinite(step) else [start]
+        strikes = np.arange(start, end - 0.1, step) if math.isfinite(step) else [start]
         for i, strike in enumerate(strikes):
             slot_end = strikes[i + 1] if i + 1 < len(strikes) else end
             onsets.append(strike)
@@ -677,6 +677,64 @@ def _rms(x: np.ndarray) -> float:
     return max(float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))), 1e-12)
 
 
+def _mix(
+    stems: dict[str, np.ndarray], params: SynthParams, mar_db: float
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Level the raw stems (RMS over the track) and sum them; one gain keeps all below -1 dBFS.
+
+    Chords are the reference, bass sits ``bass_db`` from them, drums ``drum_db`` from bass
+    plus chords, and the melody ``mar_db`` from the sum of the other three.
+    """
+    chords = stems["chords"] / np.float32(_rms(stems["chords"]))
+    bass = stems["bass"] * np.float32(10 ** (params.bass_db / 20) / _rms(stems["bass"]))
+    harmony = _rms(chords + bass)
+    drums = stems["drums"] * np.float32(
+        10 ** (params.drum_db / 20) * harmony / _rms(stems["drums"])
+    )
+    accompaniment = _rms(chords + bass + drums)
+    melody = stems["melody"] * np.float32(
+        10 ** (mar_db / 20) * accompaniment / _rms(stems["melody"])
+    )
+    leveled = {"melody": melody, "bass": bass, "chords": chords, "drums": drums}
+    peak = max(float(np.abs(x).max()) for x in (_sum(leveled), *leveled.values()))
+    scale = np.float32(_PEAK / max(peak, 1e-12))
+    scaled = {name: leveled[name] * scale for name in STEMS}
+    return _sum(scaled), scaled
+
+
+def _sum(stems: dict[str, np.ndarray]) -> np.ndarray:
+    """The mix: ``((melody + bass) + chords) + drums`` in float32, always in this order."""
+    return ((stems["melody"] + stems["bass"]) + stems["chords"]) + stems["drums"]
+
+
+def _distinct_f0s(voices: list[np.ndarray]) -> list[np.ndarray]:
+    """Per frame, the sorted distinct positive f0s (Hz) among the voices' f0 curves."""
+    sounding = np.stack(voices, axis=1)
+    sounding.sort(axis=1)
+    # Zero exact repeats (a voice doubling another), then split the positives row by row.
+    sounding[:, 1:][sounding[:, 1:] == sounding[:, :-1]] = 0.0
+    counts = np.count_nonzero(sounding, axis=1)
+    return np.split(sounding[sounding > 0], np.cumsum(counts)[:-1])
+
+
+def _chord_segments(chords: _Chords, duration: float) -> tuple[np.ndarray, list[str]]:
+    """Segments (s) covering ``[0, duration]`` with Harte labels, repeats merged, ``N`` outside."""
+    labels, bounds = [], []
+    if chords.starts[0] > 0:
+        labels.append("N")
+        bounds.append((0.0, chords.starts[0]))
+    for start, end, label in zip(chords.starts, chords.ends, chords.labels, strict=True):
+        if labels and labels[-1] == label:
+            bounds[-1] = (bounds[-1][0], end)
+        else:
+            labels.append(label)
+            bounds.append((start, end))
+    if bounds[-1][1] < duration:
+        labels.append("N")
+        bounds.append((bounds[-1][1], duration))
+    return np.array(bounds, dtype=np.float64), labels
+
+
 def _frame_count(n_samples: int, sr: int) -> int:
     """Frames at ``k * 256 / 44100`` s strictly before the end of ``n_samples`` at ``sr``."""
     return -(-(n_samples * 44100) // (256 * sr))
@@ -734,50 +792,16 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
     melody_audio = _render(melody, t, sr, rng, params.n_harmonics)
     drums_audio = _drums(rng, n, sr, beat, start, end)
 
-    # Level the stems by RMS over the whole track: chords, then bass, drums, melody on top.
-    chords_audio *= np.float32(1.0 / _rms(chords_audio))
-    bass_audio *= np.float32(10 ** (params.bass_db / 20) / _rms(bass_audio))
-    harmony = _rms(chords_audio + bass_audio)
-    drums_audio *= np.float32(10 ** (params.drum_db / 20) * harmony / _rms(drums_audio))
-    accompaniment = _rms(chords_audio + bass_audio + drums_audio)
-    melody_audio *= np.float32(10 ** (mar_db / 20) * accompaniment / _rms(melody_audio))
-    stems = {
-        "melody": melody_audio,
-        "bass": bass_audio,
-        "chords": chords_audio,
-        "drums": drums_audio,
-    }
-    mix = ((melody_audio + bass_audio) + chords_audio) + drums_audio
-    peak = max(float(np.abs(x).max()) for x in (mix, *stems.values()))
-    scale = np.float32(_PEAK / max(peak, 1e-12))
-    stems = {name: stems[name] * scale for name in STEMS}
-    mix = ((stems["melody"] + stems["bass"]) + stems["chords"]) + stems["drums"]
-
+    mix, stems = _mix(
+        {"melody": melody_audio, "bass": bass_audio, "chords": chords_audio, "drums": drums_audio},
+        params,
+        mar_db,
+    )
     times = np.arange(_frame_count(n, sr)) * 256 / 44100
     melody_f0 = melody.f0(times)
     bass_f0 = bass.f0(times)
-    sounding = np.stack([melody_f0, bass_f0, *(voice.f0(times) for voice in chord_voices)], 1)
-    # Distinct sounding f0s per frame: sort each row, zero repeats, split the positives.
-    sounding.sort(axis=1)
-    sounding[:, 1:][sounding[:, 1:] == sounding[:, :-1]] = 0.0
-    counts = np.count_nonzero(sounding, axis=1)
-    multif0 = np.split(sounding[sounding > 0], np.cumsum(counts)[:-1])
-
-    labels, bounds = [], []
-    if chords.starts[0] > 0:
-        labels.append("N")
-        bounds.append((0.0, chords.starts[0]))
-    for chord_start, chord_end, label in zip(
-        chords.starts, chords.ends, chords.labels, strict=True
-    ):
-        if labels and labels[-1] == label:
-            bounds[-1] = (bounds[-1][0], chord_end)
-        else:
-            labels.append(label)
-            bounds.append((chord_start, chord_end))
-    if bounds[-1][1] < duration:
-        labels.append("N")
-        bounds.append((bounds[-1][1], duration))
+    multif0 = _distinct_f0s([melody_f0, bass_f0, *(voice.f0(times) for voice in chord_voices)])
+    chord_intervals, chord_labels = _chord_segments(chords, duration)
 
     identifier = track_id(track_index)
     metadata = {
@@ -803,8 +827,8 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
         multif0=multif0,
         note_intervals=np.stack([melody.onsets, melody.offsets], axis=1),
         note_f0=_midi_to_hz(melody.pitches),
-        chord_intervals=np.array(bounds, dtype=np.float64),
-        chord_labels=labels,
+        chord_intervals=chord_intervals,
+        chord_labels=chord_labels,
         metadata=metadata,
     )
 
