@@ -121,6 +121,11 @@ def test_tables_round_trip_through_parquet(tmp_path):
     assert str(schema.field("f0s").type) == "list<element: double>"
     t, freqs = annotations.multif0_from_frame(pd.read_parquet(tmp_path / "multif0.parquet"), "a")
     assert [list(f) for f in freqs] == [[], [220.0, 330.0], [110.0]]
+    silent = annotations.multif0_frame("s", times[:2], [[], []])
+    write_parquet(silent, tmp_path / "silent.parquet")
+    assert str(pq.read_schema(tmp_path / "silent.parquet").field("f0s").type) == (
+        "list<element: double>"
+    )
 
     chords = annotations.chords_frame("a", [[0.0, 1.5], [1.5, 3.0]], ["N", "E:min"])
     write_parquet(chords, tmp_path / "chords.parquet")

@@ -224,7 +224,7 @@ def cut_excerpt(
             if path.is_file():
                 table = pd.read_parquet(path)
                 times, f0 = annotations.melody_from_frame(table, track_id)
-                _, times_cut, f0_cut = excerpts.cut_excerpt(np.zeros(0), 1, times, f0, start, end)
+                times_cut, f0_cut = excerpts.cut_annotation(times, f0, start, end)
                 write_csv(pd.DataFrame({"time": times_cut, "f0": f0_cut}), tmp / f"{kind}.csv")
         for folder in map(Path, feature_dirs):
             row = read_manifest(folder).set_index("track_id").loc[track_id]
