@@ -127,4 +127,4 @@ def test_bad_config_is_a_one_line_error_naming_the_key(tmp_path, fixtures_dir):
     write_config(tmp_path, config)
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
-    assert "config key datasets.tiny.generate: unknown key 'n_track'" in result.stderr
+    assert "config key datasets.tiny.generate: unknown key 'n_track'" in result.stdout + result.stderr

@@ -197,11 +197,20 @@ def shuffled_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng(np.random.SeedSequence([seed, epoch])).permutation(n)
 
 
+def normalize_windows(windows: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """Each window of a batch (axis 0) to zero mean and unit variance over all its values.
+
+    A silent window stays zero.
+    """
+    windows = np.asarray(windows, dtype=np.float32)
+    axes = tuple(range(1, windows.ndim))
+    centred = windows - windows.mean(axis=axes, keepdims=True)
+    return centred / (np.sqrt(np.square(centred).mean(axis=axes, keepdims=True)) + eps)
+
+
 def normalize_window(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """Zero mean and unit variance over the whole window (a silent window stays zero)."""
-    x = np.asarray(x, dtype=np.float32)
-    centred = x - x.mean()
-    return centred / (centred.std() + eps)
+    return normalize_windows(np.asarray(x)[None], eps)[0]
 
 
 def feature_statistics(
@@ -227,16 +236,21 @@ def feature_statistics(
     return mean.astype(np.float32), std.astype(np.float32)
 
 
-def apply_normalize(x: np.ndarray, normalize: Normalize) -> np.ndarray:
-    """Normalise one window: per window, by dataset ``(mean, std)``, or not at all (``None``)."""
+def _check_normalize(normalize: Normalize) -> None:
+    if normalize is not None and not isinstance(normalize, tuple | list) and normalize != "window":
+        raise InputError("normalize", f"{normalize!r} is not 'window', (mean, std) or None")
+
+
+def normalize_batch(windows: np.ndarray, normalize: Normalize) -> np.ndarray:
+    """Normalise a batch of windows (axis 0): each window on its own (``"window"``), by
+    dataset statistics ``(mean, std)`` per feature, or not at all (``None``)."""
+    _check_normalize(normalize)
     if normalize is None:
-        return x
+        return windows
     if isinstance(normalize, str):
-        if normalize != "window":
-            raise InputError("normalize", f"{normalize!r} is not 'window', (mean, std) or None")
-        return normalize_window(x)
+        return normalize_windows(windows)
     mean, std = normalize
-    return ((x - mean) / (std + 1e-8)).astype(np.float32)
+    return ((windows - mean) / (std + 1e-8)).astype(np.float32)
 
 
 def spec_augment(
@@ -292,10 +306,11 @@ def make_dataset(
     paths, opened memory-mapped). The order is ``shuffled_order(len(index), seed, epoch)``
     (or ``index`` order without ``shuffle``), cut into batches; ``skip_batches`` starts the
     epoch at that batch without reading the ones before (resuming a run).
-    Each window is normalised (``normalize``), then augmented with
+    Each window is normalised (``normalize``, see ``normalize_batch``), then augmented with
     ``augment(x, rng)``, whose ``rng`` is drawn from ``(seed, epoch, batch)`` so the result
-    does not depend on thread timing. ``target_fn`` turns each target window (e.g. f0 in Hz)
-    into the training target (e.g. ``f0_to_target``). ``x``: ``(batch, input_length, ...)``,
+    does not depend on thread timing. ``target_fn`` turns target frames (e.g. f0 in Hz) into
+    training targets (e.g. ``f0_to_target``); it must work frame by frame, as it gets all
+    ``batch * n_frames`` frames of a batch at once. ``x``: ``(batch, input_length, ...)``,
     ``y``: ``(batch, n_frames, ...)``. Reads run in ``num_parallel_calls`` threads with order
     kept (deterministic) and at most ``prefetch`` finished batches ahead.
     """
@@ -318,9 +333,11 @@ def make_dataset(
             raise InputError(
                 f"inputs[{track}]", f"shape {array.shape}, expected (n, *{feature_shape})"
             )
+    _check_normalize(normalize)
     x_shape = (spec.input_length, *feature_shape)
-    target_probe = np.zeros((spec.n_frames, *target_arrays[0].shape[1:]), dtype=np.float32)
-    y_shape = (target_fn(target_probe) if target_fn else target_probe).shape
+    target_shape = (spec.n_frames, *target_arrays[0].shape[1:])
+    probe = np.zeros(target_shape, dtype=np.float32)
+    y_shape = (target_fn(probe) if target_fn else probe).shape
     if y_shape[:1] != (spec.n_frames,):
         raise InputError("target_fn", f"returned shape {y_shape}, expected ({spec.n_frames}, ...)")
 
@@ -329,14 +346,19 @@ def make_dataset(
 
     def read_batch(batch: np.int64) -> tuple[np.ndarray, np.ndarray]:
         rows = index[order[batch * batch_size : (batch + 1) * batch_size]]
-        rng = np.random.default_rng(np.random.SeedSequence([seed, epoch, int(batch)]))
         x = np.empty((len(rows), *x_shape), dtype=np.float32)
-        y = np.empty((len(rows), *y_shape), dtype=np.float32)
+        y = np.empty((len(rows), *target_shape), dtype=np.float32)
         for i, (track, start) in enumerate(rows):
-            window = apply_normalize(read_window(arrays[track], start, spec), normalize)
-            x[i] = augment(window, rng) if augment else window
-            target = read_target(target_arrays[track], start, spec)
-            y[i] = target_fn(target) if target_fn else target
+            x[i] = read_window(arrays[track], start, spec)
+            y[i] = read_target(target_arrays[track], start, spec)
+        # Whole-batch numpy calls: per-window calls would cost more than the reading.
+        x = normalize_batch(x, normalize)
+        if augment is not None:
+            rng = np.random.default_rng(np.random.SeedSequence([seed, epoch, int(batch)]))
+            for i in range(len(x)):
+                x[i] = augment(x[i], rng)
+        if target_fn is not None:
+            y = target_fn(y.reshape(-1, *target_shape[1:])).reshape(len(rows), *y_shape)
         return x, y
 
     def read(batch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -374,12 +396,8 @@ def predict_track(
     starts = np.arange(0, n_frames, spec.n_frames)
     outputs = []
     for first in range(0, len(starts), batch_size):
-        x = np.stack(
-            [
-                apply_normalize(read_window(array, start, spec), normalize)
-                for start in starts[first : first + batch_size]
-            ]
-        )
+        x = np.stack([read_window(array, start, spec) for start in starts[first : first + batch_size]])
+        x = normalize_batch(x, normalize)
         outputs.append(tf.nest.map_structure(np.asarray, model.predict_on_batch(x)))
 
     def join(*parts: np.ndarray) -> np.ndarray:
