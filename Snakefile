@@ -9,9 +9,13 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/datasets.smk"
 include: "rules/preprocess.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
 
 
 rule all:
-    default_target: True
     input:
         preprocessing_targets(),
+        experiment_targets(),
+    default_target: True

@@ -39,7 +39,7 @@ from mirlab.windows import (
     WindowSpec,
     build_index,
     make_dataset,
-    normalize_window,
+    normalize_windows,
     read_target,
     read_window,
 )
@@ -110,10 +110,10 @@ def measure_speed(folder: Path, spec: WindowSpec, batch_size: int, epochs: int) 
     # In memory: the same windows, normalised and with targets, as arrays.
     arrays = [np.load(path) for path in inputs]
     f0s = [np.load(path) for path in targets]
-    x = np.stack([normalize_window(read_window(arrays[t], s, spec)) for t, s in index])
-    y = np.stack(
-        [f0_to_target(read_target(f0s[t], s, spec), BINS, 0.5) for t, s in index]
-    ).astype(np.float32)
+    x = normalize_windows(np.stack([read_window(arrays[t], s, spec) for t, s in index]))
+    y = np.stack([f0_to_target(read_target(f0s[t], s, spec), BINS, 0.5) for t, s in index]).astype(
+        np.float32
+    )
     model = small_model(spec)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
     result["parameters"] = int(model.count_params())
@@ -150,19 +150,21 @@ def measure_speed(folder: Path, spec: WindowSpec, batch_size: int, epochs: int) 
     return result
 
 
-def _peak_anonymous_rss(stop: threading.Event, peak: list[int]) -> None:
+def _sample_rss(stop: threading.Event, peaks: dict[str, int]) -> None:
+    """Peak of each ``Rss*`` line of ``/proc/self/status`` (KiB), sampled every 20 ms."""
     while not stop.wait(0.02):
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
-                peak[0] = max(peak[0], int(line.split()[1]))
+            key = line.split(":")[0]
+            if key in peaks:
+                peaks[key] = max(peaks[key], int(line.split()[1]))
 
 
 def child_memory(folder: Path, spec: WindowSpec, batch_size: int, output: Path) -> None:
     """Train one epoch over the cache in ``folder``; write peak memory (KiB) to ``output``."""
     train_data, index, _, _ = cache_dataset(folder, spec, batch_size)
     steps = len(index) // batch_size
-    stop, peak = threading.Event(), [0]
-    sampler = threading.Thread(target=_peak_anonymous_rss, args=(stop, peak), daemon=True)
+    stop, peaks = threading.Event(), {"RssAnon": 0, "RssFile": 0}
+    sampler = threading.Thread(target=_sample_rss, args=(stop, peaks), daemon=True)
     sampler.start()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out_dir:
@@ -178,7 +180,8 @@ def child_memory(folder: Path, spec: WindowSpec, batch_size: int, output: Path) 
             "steps": steps,
             "seconds": time.perf_counter() - start,
             "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "peak_anonymous_rss_kib": peak[0],
+            "peak_anonymous_rss_kib": peaks["RssAnon"],
+            "peak_file_rss_kib": peaks["RssFile"],
         },
         output,
     )

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from mirlab.config import check_config, check_dataset_roots, param_key
+from mirlab.experiments import check_experiments, expand_experiments
 
 check_config(config, Path(workflow.basedir, "config", "schema.yaml"))
 check_dataset_roots(config["datasets"], base=workflow.basedir)
@@ -21,6 +22,8 @@ wildcard_constraints:
     skey=r"[0-9a-f]{10}",
     sr=r"[0-9]+",
     hop=r"[0-9]+",
+    seed=r"[0-9]+",
+    experiment=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
 def dataset_params(name):
@@ -90,14 +93,17 @@ def feature_audio(wildcards):
 
 
 def audio_rates():
-    """Every sample rate (Hz) a dataset's audio is cached at: feature rates and extra rates."""
+    """Every sample rate (Hz) a dataset's audio is cached at: feature, extra and model rates."""
     rates = {feature["sr"] for feature in config["features"].values()}
+    rates |= {grid[0] for grid in map(input_grid, EXPERIMENTS.values()) if grid}
     return sorted(rates | set(config["audio_rates"]))
 
 
 def frame_grids():
-    """Every (sr, hop) frame grid that annotations are resampled to."""
-    return sorted({(f["sr"], f["hop_length"]) for f in config["features"].values()})
+    """Every (sr, hop) frame grid that annotations are resampled to: features' and models'."""
+    grids = {(f["sr"], f["hop_length"]) for f in config["features"].values()}
+    grids |= {grid[:2] for grid in map(input_grid, EXPERIMENTS.values()) if grid}
+    return sorted(grids)
 
 
 def index_input(wildcards):
@@ -161,3 +167,110 @@ def preprocessing_targets():
         targets += [feature_path(name, feature) for feature in config["features"]]
     targets += [excerpt_path(name) for name in config["excerpts"]]
     return targets
+
+
+# --- experiments ---------------------------------------------------------------------------
+
+EXPERIMENTS = expand_experiments(config["experiments"])
+check_experiments(EXPERIMENTS, config)
+
+
+def current_experiment(wildcards):
+    if wildcards.experiment not in EXPERIMENTS:
+        raise ValueError(f"config key experiments: no experiment {wildcards.experiment!r}")
+    return EXPERIMENTS[wildcards.experiment]
+
+
+def input_grid(experiment):
+    """(sample rate Hz, hop samples, feature name or None) of an experiment's model input;
+    None for an external method, which reads no input."""
+    spec = experiment.get("input")
+    if spec is None:
+        return None
+    if "feature" in spec:
+        feature = config["features"][spec["feature"]]
+        return feature["sr"], feature["hop_length"], spec["feature"]
+    return spec["audio_sr"], spec["hop_length"], None
+
+
+def dataset_paths(experiment, name):
+    """The cached artefacts of dataset ``name`` that ``experiment`` reads (DatasetPaths fields)."""
+    base = dataset_dir(name)
+    sr, hop, feature = input_grid(experiment) or (0, 0, None)
+    return {
+        "name": name,
+        "inputs": feature_path(name, feature) if feature else f"{base}/audio/sr{sr}",
+        "grid": f"{base}/annotations/sr{sr}_hop{hop}",
+        "original": f"{base}/annotations/original",
+        "split": split_path(name),
+        "reference": config["datasets"][name]["reference"],
+        "sr": sr,
+        "hop_length": hop,
+    }
+
+
+def _path_values(paths):
+    keys = ("inputs", "grid", "original", "split") if paths["sr"] else ("original", "split")
+    return [paths[key] for key in keys]
+
+
+def experiment_sets(experiment, role):
+    return [(dataset_paths(experiment, s["dataset"]), s["part"]) for s in experiment.get(role, [])]
+
+
+def train_input(wildcards):
+    experiment = current_experiment(wildcards)
+    sets = experiment_sets(experiment, "train") + experiment_sets(experiment, "validate")
+    return sorted({path for paths, _ in sets for path in _path_values(paths)})
+
+
+def test_part(experiment, dataset):
+    return next(s["part"] for s in experiment["test"] if s["dataset"] == dataset)
+
+
+def predict_input(wildcards):
+    experiment = current_experiment(wildcards)
+    paths = dataset_paths(experiment, wildcards.dataset)
+    inputs = {"data": _path_values(paths)}
+    if experiment["method"] == "train":
+        inputs["model"] = f"results/{wildcards.experiment}/seed{wildcards.seed}/model"
+    elif experiment["method"] == "baseline":
+        inputs["valid"] = sorted(
+            {p for paths, _ in experiment_sets(experiment, "validate") for p in _path_values(paths)}
+        )
+    return inputs
+
+
+def feature_params_of(experiment):
+    _, _, feature = input_grid(experiment) or (0, 0, None)
+    return config["features"][feature] if feature else None
+
+
+def evaluate_input(wildcards):
+    experiment = current_experiment(wildcards)
+    paths = dataset_paths(experiment, wildcards.dataset)
+    return {
+        "predictions": f"results/{wildcards.experiment}/seed{wildcards.seed}/predictions/{wildcards.dataset}",
+        "original": paths["original"],
+        "split": paths["split"],
+    }
+
+
+def result_entries():
+    """(experiment, seed, dataset, split part, summary path) of every configured evaluation."""
+    entries = []
+    for name, experiment in EXPERIMENTS.items():
+        for seed in experiment["seeds"]:
+            for test in experiment["test"]:
+                summary = f"results/{name}/seed{seed}/eval/{test['dataset']}/summary.csv"
+                entries.append(
+                    {"experiment": name, "seed": seed, "dataset": test["dataset"],
+                     "split": test["part"], "summary": summary}
+                )
+    return entries
+
+
+def experiment_targets():
+    if not EXPERIMENTS:
+        return []
+    return ["reports/results.csv", "reports/results.parquet"]

@@ -396,7 +396,9 @@ def predict_track(
     starts = np.arange(0, n_frames, spec.n_frames)
     outputs = []
     for first in range(0, len(starts), batch_size):
-        x = np.stack([read_window(array, start, spec) for start in starts[first : first + batch_size]])
+        x = np.stack(
+            [read_window(array, start, spec) for start in starts[first : first + batch_size]]
+        )
         x = normalize_batch(x, normalize)
         outputs.append(tf.nest.map_structure(np.asarray, model.predict_on_batch(x)))
 

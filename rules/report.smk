@@ -1,0 +1,17 @@
+rule results_table:
+    input:
+        [entry["summary"] for entry in result_entries()],
+    output:
+        csv="reports/results.csv",
+        parquet="reports/results.parquet",
+    params:
+        entries=result_entries(),
+        experiments=EXPERIMENTS,
+    log:
+        "logs/reports/results_table.log",
+    benchmark:
+        "logs/reports/results_table.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/results_table.py"

@@ -1,0 +1,40 @@
+rule train_model:
+    input:
+        train_input,
+    output:
+        directory("results/{experiment}/seed{seed}/model"),
+    params:
+        experiment=current_experiment,
+        train=lambda wildcards: experiment_sets(current_experiment(wildcards), "train"),
+        valid=lambda wildcards: experiment_sets(current_experiment(wildcards), "validate"),
+        work_dir=lambda wildcards: f"results/{wildcards.experiment}/seed{wildcards.seed}/training",
+    threads: 2
+    log:
+        "logs/results/{experiment}/seed{seed}/train_model.log",
+    benchmark:
+        "logs/results/{experiment}/seed{seed}/train_model.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/train_model.py"
+
+
+rule predict:
+    input:
+        unpack(predict_input),
+    output:
+        directory("results/{experiment}/seed{seed}/predictions/{dataset}"),
+    params:
+        experiment=current_experiment,
+        data=lambda wildcards: dataset_paths(current_experiment(wildcards), wildcards.dataset),
+        part=lambda wildcards: test_part(current_experiment(wildcards), wildcards.dataset),
+        feature=lambda wildcards: feature_params_of(current_experiment(wildcards)),
+        valid=lambda wildcards: experiment_sets(current_experiment(wildcards), "validate"),
+    log:
+        "logs/results/{experiment}/seed{seed}/predict-{dataset}.log",
+    benchmark:
+        "logs/results/{experiment}/seed{seed}/predict-{dataset}.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/predict.py"

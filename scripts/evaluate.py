@@ -1,0 +1,12 @@
+from mirlab.experiments import DatasetPaths
+from mirlab.jobs import logged
+from mirlab.melody import evaluate_predictions
+
+with logged(snakemake.log[0]):
+    evaluate_predictions(
+        snakemake.input.predictions,
+        DatasetPaths.from_mapping(snakemake.params.data),
+        snakemake.params.part,
+        snakemake.output.per_track,
+        snakemake.output.summary,
+    )

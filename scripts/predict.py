@@ -1,0 +1,14 @@
+from mirlab.experiments import DatasetPaths
+from mirlab.jobs import logged
+from mirlab.melody import predict
+
+with logged(snakemake.log[0]):
+    predict(
+        snakemake.params.experiment,
+        DatasetPaths.from_mapping(snakemake.params.data),
+        snakemake.params.part,
+        snakemake.output[0],
+        model_dir=snakemake.input.get("model"),
+        feature_params=snakemake.params.feature,
+        valid_sets=[(DatasetPaths.from_mapping(p), part) for p, part in snakemake.params.valid],
+    )

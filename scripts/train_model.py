@@ -1,0 +1,16 @@
+import shlex
+
+from mirlab.experiments import DatasetPaths
+from mirlab.jobs import logged
+from mirlab.melody import train_experiment
+
+with logged(snakemake.log[0]):
+    train_experiment(
+        snakemake.params.experiment,
+        int(snakemake.wildcards.seed),
+        [(DatasetPaths.from_mapping(paths), part) for paths, part in snakemake.params.train],
+        [(DatasetPaths.from_mapping(paths), part) for paths, part in snakemake.params.valid],
+        snakemake.params.work_dir,
+        snakemake.output[0],
+        command=f"snakemake {shlex.quote(snakemake.output[0])}",
+    )

@@ -1,0 +1,334 @@
+"""Melody and pitch experiments as pipeline jobs: train, predict, run a baseline, evaluate.
+
+Each job takes the resolved experiment mapping (see ``config/schema.yaml``) and the
+:class:`~mirlab.experiments.DatasetPaths` of the datasets it reads, and writes its outputs
+atomically. Predictions are MIREX-format CSVs (``<track_id>.csv``: time, f0; f0 <= 0
+unvoiced), so trained models, baselines and external methods share one evaluator.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from mirlab import baselines, features, losses, windows
+from mirlab.decode import apply_voicing, decode_salience, tune_voicing_threshold
+from mirlab.errors import InputError
+from mirlab.evaluate import (
+    evaluate_directory,
+    read_estimate_csv,
+    summarize,
+    write_estimate_csv,
+    write_results,
+)
+from mirlab.experiments import DatasetPaths
+from mirlab.models import build_model
+from mirlab.storage import atomic_directory, write_json
+from mirlab.targets import PitchBins, f0_to_target
+from mirlab.train import (
+    MelodyTrack,
+    enable_determinism,
+    make_optimizer,
+    melody_validator,
+    salience_decoder,
+    save_model_bundle,
+    train_model,
+)
+
+log = logging.getLogger(__name__)
+
+#: Models that read raw audio (1-D windows of samples); the others read feature frames.
+RAW_AUDIO_MODELS = ("crepe", "wavenet", "perceptron")
+#: File of a trained model folder holding the decoding parameters tuned on validation data.
+DECODING = "decoding.json"
+RADIUS_BINS = 4
+
+
+def pitch_bins(experiment: dict) -> PitchBins:
+    target = experiment["target"]
+    return PitchBins(target["bins_per_semitone"], target["lowest_note"], target["n_bins"])
+
+
+def window_spec(experiment: dict, hop_length: int) -> windows.WindowSpec:
+    """The training/prediction window of ``experiment`` (``hop_length``: samples per frame)."""
+    window = experiment["window"]
+    if experiment["model"] in RAW_AUDIO_MODELS:
+        n_frames = window["n_frames"]
+        # Several output frames per window: each frame owns hop_length samples of the window.
+        window_samples = window.get("window_samples", 1024) if n_frames == 1 else hop_length
+        return windows.WindowSpec(
+            n_frames=n_frames,
+            context=window["context"],
+            hop=window["hop"],
+            input="samples",
+            hop_length=hop_length,
+            window_samples=window_samples,
+        )
+    return windows.WindowSpec(n_frames=window["n_frames"], context=window["context"], hop=window["hop"])
+
+
+def build_experiment_model(experiment: dict, spec: windows.WindowSpec, feature_shape: tuple) -> keras.Model:
+    """Build the experiment's model for windows of ``spec`` over inputs of ``feature_shape``.
+
+    Raw-audio models get their window and context from ``spec``; a feature model gets a
+    channel axis when it expects one, and its output is cropped to the window's frames when
+    the window carries context frames.
+    """
+    name = experiment["model"]
+    kwargs = {"n_bins": experiment["target"]["n_bins"], **experiment["model_args"]}
+    if name in RAW_AUDIO_MODELS:
+        window = spec.input_length - 2 * spec.context
+        if name == "perceptron":
+            kwargs.update(input_size=spec.input_length, n_output_frames=spec.n_frames)
+        else:
+            kwargs.update(window=window, context=spec.context, n_output_frames=spec.n_frames)
+        return build_model(name, **kwargs)
+    inner = build_model(name, **kwargs)
+    inputs = keras.Input((spec.input_length, *feature_shape))
+    x = inputs
+    if len(inner.input_shape) == len(feature_shape) + 3:
+        x = keras.layers.Reshape((spec.input_length, *feature_shape, 1))(x)
+    y = inner(x)
+    if spec.context:
+        y = keras.layers.Cropping1D((spec.context, spec.context))(y)
+    return keras.Model(inputs, y, name=f"{name}_windowed")
+
+
+def _melody_tracks(data: DatasetPaths, part: str) -> list[MelodyTrack]:
+    track_ids = data.track_ids(part)
+    references = data.references(track_ids)
+    return [
+        MelodyTrack(track_id, path, *references[track_id])
+        for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True)
+    ]
+
+
+def _loss(experiment: dict, bins: PitchBins):
+    miss_weight = experiment["training"]["miss_weight"]
+    if miss_weight:
+        return losses.miss_weighted_crossentropy(miss_weight, bins.bins_per_semitone)
+    return losses.salience_crossentropy()
+
+
+def _augment(experiment: dict, spec: windows.WindowSpec):
+    if not experiment["training"]["spec_augment"]:
+        return None
+    if spec.input != "frames":
+        raise InputError("training.spec_augment", "SpecAugment masks need feature inputs")
+    return partial(windows.spec_augment, n_time_masks=2, max_time=max(1, spec.input_length // 8),
+                   n_freq_masks=2, max_freq=24)
+
+
+def train_experiment(
+    experiment: dict,
+    seed: int,
+    train_sets: list[tuple[DatasetPaths, str]],
+    valid_sets: list[tuple[DatasetPaths, str]],
+    work_dir: str | Path,
+    model_dir: str | Path,
+    command: str,
+) -> None:
+    """Train one experiment with one seed and store the model with its tuned voicing threshold.
+
+    ``train_sets``/``valid_sets``: (dataset, split part) pairs. ``work_dir`` holds checkpoints
+    and TensorBoard logs (a rerun resumes from there); ``model_dir`` receives the model bundle
+    (``model.keras``, config, summary, parameter count, versions, command) and ``decoding.json``.
+    """
+    enable_determinism(seed)
+    training = experiment["training"]
+    bins = pitch_bins(experiment)
+    first = train_sets[0][0]
+    spec = window_spec(experiment, first.hop_length)
+    inputs, targets = [], []
+    for data, part in train_sets:
+        if (data.sr, data.hop_length) != (first.sr, first.hop_length):
+            raise InputError(data.name, "all training datasets must share one frame grid")
+        track_ids = data.track_ids(part)
+        inputs += data.input_files(track_ids)
+        targets += data.grid_f0(track_ids)
+    n_units = [np.load(path, mmap_mode="r").shape[0] for path in inputs]
+    n_frames = [len(f0) for f0 in targets]
+    for path, units, frames in zip(inputs, n_units, n_frames, strict=True):
+        if spec.n_frames_of(units) != frames:
+            raise InputError(path, f"{spec.n_frames_of(units)} input frames, {frames} annotated")
+    index = windows.build_index(n_frames, spec, voiced=targets, voiced_only=training["voiced_only"])
+    log.info("training on %d tracks, %d windows", len(inputs), len(index))
+    train_data = partial(
+        windows.make_dataset,
+        inputs,
+        targets,
+        index,
+        spec,
+        training["batch_size"],
+        augment=_augment(experiment, spec),
+        target_fn=partial(f0_to_target, bins=bins, blur_semitones=experiment["target"]["blur"] or None),
+        drop_remainder=True,
+    )
+    feature_shape = np.load(inputs[0], mmap_mode="r").shape[1:]
+    model = build_experiment_model(experiment, spec, feature_shape)
+    optimizer = make_optimizer(
+        "adam",
+        training["learning_rate"],
+        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
+        decay_steps=training["decay_steps"],
+        decay_rate=training["lr_decay"],
+        clipnorm=training.get("clipnorm"),
+    )
+    validation = {
+        f"{data.name}.{part}": (_melody_tracks(data, part), data) for data, part in valid_sets
+    }
+    validators = {
+        name: melody_validator(tracks, spec, data.frame_period, salience_decoder(bins))
+        for name, (tracks, data) in validation.items()
+    }
+    result = train_model(
+        model,
+        train_data,
+        _loss(experiment, bins),
+        optimizer,
+        work_dir,
+        training["steps"],
+        seed=seed,
+        valid_sets=validators,
+        best_metrics={training["metric"]: "max"},
+        l2=training["l2"],
+        checkpoint_every=training["checkpoint_every"],
+        eval_every=training["eval_every"],
+        log_every=max(1, min(100, training["steps"] // 20)),
+    )
+    threshold = _tune_threshold(model, validation, spec, bins)
+    with atomic_directory(model_dir) as tmp:
+        save_model_bundle(model, tmp, experiment, command)
+        write_json(
+            {"voicing_threshold": threshold, "radius_bins": RADIUS_BINS, "training": result},
+            tmp / DECODING,
+        )
+
+
+def _tune_threshold(model, validation: dict, spec: windows.WindowSpec, bins: PitchBins) -> float:
+    """Voicing threshold maximising overall accuracy on the validation tracks' frame grid."""
+    confidences, f0s, references = [], [], []
+    for tracks, data in validation.values():
+        grid = data.grid_f0([track.track_id for track in tracks])
+        for track, reference in zip(tracks, grid, strict=True):
+            salience = windows.predict_track(model, track.inputs, spec, n_frames=len(reference))
+            f0, confidence = decode_salience(salience, bins, RADIUS_BINS)
+            confidences.append(confidence)
+            f0s.append(f0)
+            references.append(reference)
+    if not references:
+        log.warning("no validation set: voicing threshold left at 0.5")
+        return 0.5
+    return float(tune_voicing_threshold(confidences, f0s, references))
+
+
+def predict_experiment(
+    experiment: dict, model_dir: str | Path, data: DatasetPaths, part: str, output: str | Path
+) -> None:
+    """Write a MIREX CSV of the trained model's melody for every track of ``data``'s ``part``."""
+    model_dir = Path(model_dir)
+    model = keras.saving.load_model(model_dir / "model.keras")
+    decoding = json.loads((model_dir / DECODING).read_text())
+    bins = pitch_bins(experiment)
+    spec = window_spec(experiment, data.hop_length)
+    track_ids = data.track_ids(part)
+    with atomic_directory(output) as tmp:
+        for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True):
+            salience = windows.predict_track(model, path, spec)
+            f0, confidence = decode_salience(salience, bins, decoding["radius_bins"])
+            f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
+            times = np.arange(len(f0)) * data.frame_period
+            write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
+
+
+def run_baseline(
+    experiment: dict,
+    data: DatasetPaths,
+    part: str,
+    output: str | Path,
+    feature_params: dict | None = None,
+    valid_sets: list[tuple[DatasetPaths, str]] = (),
+) -> None:
+    """Write a MIREX CSV of a non-learned baseline for every track of ``data``'s ``part``.
+
+    ``feature_params``: the HCQT's parameters (for ``salience_peak``), whose voicing
+    threshold is tuned on ``valid_sets`` when given.
+    """
+    baseline = baselines.BASELINES[experiment["baseline"]]
+    track_ids = data.track_ids(part)
+    kwargs = {}
+    if baseline.input == "hcqt":
+        frequencies = features.feature_bin_frequencies(
+            "hcqt", **{k: v for k, v in feature_params.items() if k != "kind"}
+        )
+        if baseline.tuned and valid_sets:
+            kwargs[baseline.tuned] = _tune_salience_peak(valid_sets, frequencies)
+    with atomic_directory(output) as tmp:
+        for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True):
+            array = np.load(path)
+            if baseline.input == "hcqt":
+                times = features.frame_times(len(array), data.sr, data.hop_length)
+                times, f0 = baseline.function(array, frequencies, times, **kwargs)
+            else:
+                times, f0 = baseline.function(array, data.sr, data.hop_length)
+            write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
+        if kwargs:
+            write_json(kwargs, tmp / "tuned.json")
+
+
+def _tune_salience_peak(valid_sets, frequencies: np.ndarray) -> float:
+    confidences, f0s, references = [], [], []
+    for data, part in valid_sets:
+        track_ids = data.track_ids(part)
+        grids = data.grid_f0(track_ids)
+        for path, reference in zip(data.input_files(track_ids), grids, strict=True):
+            f0, confidence = baselines.salience_peak_contour(np.load(path), frequencies)
+            confidences.append(confidence)
+            f0s.append(f0)
+            references.append(reference)
+    return float(tune_voicing_threshold(confidences, f0s, references))
+
+
+def evaluate_predictions(
+    predictions: str | Path, data: DatasetPaths, part: str, per_track_path: str | Path,
+    summary_path: str | Path,
+) -> None:
+    """Score a folder of MIREX CSVs against the original references of ``data``'s ``part``."""
+    references = data.references(data.track_ids(part))
+    predictions = Path(predictions)
+    per_track = evaluate_directory(predictions, references)
+    write_results(per_track, summarize(per_track), per_track_path, summary_path)
+
+
+def copy_external(experiment: dict, data: DatasetPaths, part: str, output: str | Path) -> None:
+    """Check and copy an external method's MIREX CSVs (``estimates`` folder, ``{dataset}``
+    filled in) for every track of ``data``'s ``part``; a missing file is an ``InputError``."""
+    folder = Path(experiment["estimates"].format(dataset=data.name))
+    with atomic_directory(output) as tmp:
+        for track_id in data.track_ids(part):
+            times, f0 = read_estimate_csv(folder / f"{track_id}.csv")
+            write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
+
+
+def predict(
+    experiment: dict,
+    data: DatasetPaths,
+    part: str,
+    output: str | Path,
+    model_dir: str | Path | None = None,
+    feature_params: dict | None = None,
+    valid_sets: list[tuple[DatasetPaths, str]] = (),
+) -> None:
+    """Estimates of any method (``experiment["method"]``: train, baseline or external)."""
+    method = experiment["method"]
+    if method == "train":
+        predict_experiment(experiment, model_dir, data, part, output)
+    elif method == "baseline":
+        run_baseline(experiment, data, part, output, feature_params, valid_sets)
+    else:
+        copy_external(experiment, data, part, output)
