@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import logging
 import resource
 import subprocess
 import sys
@@ -88,65 +87,74 @@ def small_model(spec: WindowSpec) -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(BINS.n_bins, activation="sigmoid")(x))
 
 
-class _Rates(logging.Handler):
-    """Collects the examples/s of ``train_model``'s progress lines."""
-
-    def __init__(self):
-        super().__init__()
-        self.rates: list[float] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "examples/s" in record.msg:
-            self.rates.append(float(record.args[3]))
+def _clock() -> np.ndarray:
+    """Wall-clock and CPU seconds (all threads of this process)."""
+    return np.array([time.perf_counter(), time.process_time()])
 
 
 def measure_speed(folder: Path, spec: WindowSpec, batch_size: int, epochs: int) -> dict:
-    """Examples/s of the three ways of training on the same windows (first epoch is warm-up)."""
+    """Wall-clock and CPU seconds per epoch of three ways to train on the same windows.
+
+    The three take turns epoch by epoch (so that the load of a shared machine affects them
+    alike): ``train_model`` calls its ``train_data`` at the start of each epoch, and there the
+    other two run one epoch each, outside ``train_model``'s time. Each method first has one
+    untimed warm-up epoch (tracing); the result is the median over ``epochs`` epochs.
+    """
     train_data, index, inputs, targets = cache_dataset(folder, spec, batch_size)
     n_batches = len(index) // batch_size
     loss = keras.losses.BinaryCrossentropy()
-    result = {"windows": int(len(index)), "batches_per_epoch": n_batches}
 
-    # In memory: the same windows, normalised and with targets, as arrays.
+    # In memory: the same windows, normalised, with their targets, as arrays.
     arrays = [np.load(path) for path in inputs]
     f0s = [np.load(path) for path in targets]
     x = normalize_windows(np.stack([read_window(arrays[t], s, spec) for t, s in index]))
-    y = np.stack([f0_to_target(read_target(f0s[t], s, spec), BINS, 0.5) for t, s in index]).astype(
-        np.float32
-    )
-    model = small_model(spec)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
-    result["parameters"] = int(model.count_params())
-    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs - 1, shuffle=True, verbose=0)
-    result["fit_in_memory"] = (epochs - 1) * len(x) / (time.perf_counter() - start)
-    del x, y, arrays, f0s
+    frames = np.concatenate([read_target(f0s[t], s, spec) for t, s in index])
+    y = f0_to_target(frames, BINS, 0.5).reshape(len(index), spec.n_frames, BINS.n_bins)
+    x, y = x[: n_batches * batch_size], y[: n_batches * batch_size]
 
-    # From disk through model.fit: epochs 1.. concatenated into one dataset.
-    model = small_model(spec)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
-    model.fit(train_data(epoch=0), epochs=1, verbose=0)
-    timed = functools.reduce(
-        lambda a, b: a.concatenate(b), [train_data(epoch=e) for e in range(1, epochs)]
-    )
-    start = time.perf_counter()
-    model.fit(timed, epochs=1, verbose=0)
-    result["fit_from_disk"] = (epochs - 1) * n_batches * batch_size / (time.perf_counter() - start)
+    fits = {}
+    for name in ("fit_in_memory", "fit_from_disk"):
+        fits[name] = small_model(spec)
+        fits[name].compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
+    runs = {
+        "fit_in_memory": lambda epoch: fits["fit_in_memory"].fit(
+            x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0
+        ),
+        "fit_from_disk": lambda epoch: fits["fit_from_disk"].fit(
+            train_data(epoch=epoch), epochs=1, verbose=0
+        ),
+    }
+    seconds = {name: [] for name in (*runs, "train_model_from_disk")}
+    last = [None]
 
-    # From disk through train_model, which reports examples/s once per epoch here.
-    rates = _Rates()
-    logging.getLogger("mirlab.train").addHandler(rates)
-    logging.getLogger("mirlab.train").setLevel(logging.INFO)
+    def interleaved(seed: int, epoch: int, skip_batches: int):
+        if last[0] is not None and epoch >= 2:  # epoch 0 of train_model is its warm-up
+            seconds["train_model_from_disk"].append(_clock() - last[0])
+        if epoch <= epochs:
+            for name, run in runs.items():
+                start = _clock()
+                run(epoch)
+                if epoch >= 1:
+                    seconds[name].append(_clock() - start)
+        last[0] = _clock()
+        return train_data(seed=seed, epoch=epoch, skip_batches=skip_batches)
+
     with tempfile.TemporaryDirectory() as out_dir:
         train_model(
-            small_model(spec), train_data, loss, make_optimizer("adam", 1e-3), out_dir,
-            epochs * n_batches, checkpoint_every=10**9, eval_every=10**9, log_every=n_batches,
+            small_model(spec), interleaved, loss, make_optimizer("adam", 1e-3), out_dir,
+            (epochs + 1) * n_batches + 1, checkpoint_every=10**9, eval_every=10**9,
+            log_every=10**9,
         )  # fmt: skip
-    logging.getLogger("mirlab.train").removeHandler(rates)
-    result["train_model_from_disk"] = float(np.mean(rates.rates[1:]))
+    examples = n_batches * batch_size
+    result = {"windows": int(len(index)), "batches_per_epoch": n_batches, "epochs": epochs}
+    result["parameters"] = int(small_model(spec).count_params())
+    for name, times in seconds.items():
+        wall, cpu = np.median(times, axis=0)
+        result[name] = {"examples_per_s": examples / wall, "examples_per_cpu_s": examples / cpu}
     for name in ("fit_from_disk", "train_model_from_disk"):
-        result[f"{name}_over_in_memory"] = result[name] / result["fit_in_memory"]
+        for key in ("examples_per_s", "examples_per_cpu_s"):
+            ratio = result[name][key] / result["fit_in_memory"][key]
+            result[name][f"{key}_over_in_memory"] = ratio
     return result
 
 
@@ -213,7 +221,7 @@ def main() -> None:
     parser.add_argument("--n-frames", type=int, default=16, help="annotation frames per window")
     parser.add_argument("--context", type=int, default=8, help="context frames on each side")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=4, help="speed runs (first: warm-up)")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per speed run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child-memory", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,16 +244,20 @@ def main() -> None:
     result = {
         "settings": {key: value for key, value in vars(args).items() if key != "child_memory"},
         "device": tf.config.list_physical_devices()[-1].device_type,
-        "speed_examples_per_s": speed,
+        "speed": speed,
         "memory": memory,
         "seconds": time.perf_counter() - started,
     }
     result["settings"]["output"] = str(args.output)
     print(f"windows of {spec.input_length} frames x {BINS.n_bins} bins, batch {args.batch_size}")
-    print(f"{'examples/s':<34}{'value':>10}{'/ in memory':>13}")
+    print(f"{'':<34}{'examples/s':>10}{'/ in memory':>13}{'per CPU-s':>11}{'/ in memory':>13}")
     for name in ("fit_in_memory", "fit_from_disk", "train_model_from_disk"):
-        ratio = speed[name] / speed["fit_in_memory"]
-        print(f"{name:<34}{speed[name]:>10.0f}{ratio:>13.3f}")
+        row = [speed[name][key] for key in ("examples_per_s", "examples_per_cpu_s")]
+        ratios = [
+            value / speed["fit_in_memory"][key]
+            for value, key in zip(row, ("examples_per_s", "examples_per_cpu_s"), strict=True)
+        ]
+        print(f"{name:<34}{row[0]:>10.0f}{ratios[0]:>13.3f}{row[1]:>11.0f}{ratios[1]:>13.3f}")
     print(f"{'peak memory, one epoch (MiB)':<34}{'small':>10}{'large':>10}{'ratio':>8}")
     for key in ("peak_rss_kib", "peak_anonymous_rss_kib"):
         small_mib, large_mib = memory["small"][key] / 1024, memory["large"][key] / 1024

@@ -9,10 +9,12 @@ from mirlab.errors import InputError
 from mirlab.storage import write_npy
 from mirlab.targets import PitchBins, f0_to_target
 from mirlab.windows import (
+    NpyRows,
     WindowSpec,
     build_index,
     feature_statistics,
     make_dataset,
+    normalize_batch,
     normalize_window,
     predict_track,
     read_target,
@@ -134,6 +136,40 @@ def test_normalize_window_and_silence():
     out = normalize_window(x)
     assert abs(out.mean()) < 1e-6 and abs(out.std() - 1) < 1e-5
     np.testing.assert_array_equal(normalize_window(np.zeros((3, 2))), np.zeros((3, 2)))
+
+
+def test_normalize_batch_per_window_and_by_dataset_statistics():
+    windows = np.stack([np.arange(6.0).reshape(3, 2), 10 * np.arange(6.0).reshape(3, 2)])
+    per_window = normalize_batch(windows, "window")
+    np.testing.assert_allclose(per_window[0], per_window[1], rtol=1e-6)
+    np.testing.assert_allclose(per_window[0], normalize_window(windows[0]))
+    mean, std = np.array([1.0, 2.0]), np.array([2.0, 4.0])
+    np.testing.assert_allclose(
+        normalize_batch(windows, (mean, std))[0, 2], [(4 - 1) / 2, (5 - 2) / 4]
+    )
+    assert normalize_batch(windows, None) is windows
+    with pytest.raises(InputError, match="normalize"):
+        normalize_batch(windows, "track")
+
+
+def test_npy_rows_reads_slices_like_the_array(tmp_path):
+    hcqt = np.random.default_rng(0).random((9, 5, 3)).astype(np.float32)
+    write_npy(hcqt, tmp_path / "hcqt.npy")
+    rows_ = NpyRows(tmp_path / "hcqt.npy")
+    assert (len(rows_), rows_.shape, rows_.dtype) == (9, (9, 5, 3), np.float32)
+    np.testing.assert_array_equal(rows_[2:7], hcqt[2:7])
+    np.testing.assert_array_equal(rows_[7:20], hcqt[7:])
+    np.testing.assert_array_equal(
+        read_window(rows_, 0, WindowSpec(3, context=2)),
+        read_window(hcqt, 0, WindowSpec(3, context=2)),
+    )
+    with pytest.raises(TypeError):
+        rows_[::2]
+    audio = np.arange(100, dtype=np.float64)
+    write_npy(audio, tmp_path / "audio.npy")
+    np.testing.assert_array_equal(NpyRows(tmp_path / "audio.npy")[95:100], audio[95:])
+    with pytest.raises(InputError, match="missing.npy"):
+        NpyRows(tmp_path / "missing.npy")
 
 
 def test_spec_augment_masks_whole_rows_and_columns_deterministically():

@@ -89,10 +89,17 @@ def build_experiment_model(experiment: dict, spec: windows.WindowSpec, feature_s
             kwargs.update(window=window, context=spec.context, n_output_frames=spec.n_frames)
         return build_model(name, **kwargs)
     inner = build_model(name, **kwargs)
+    expected = tuple(inner.input_shape[2:])
+    with_channel = (*feature_shape, 1) if len(expected) == len(feature_shape) + 1 else feature_shape
+    if tuple(with_channel) != expected:
+        raise InputError(
+            "config key input.feature",
+            f"model {name!r} reads frames of shape {expected}, the feature has {feature_shape}",
+        )
     inputs = keras.Input((spec.input_length, *feature_shape))
     x = inputs
-    if len(inner.input_shape) == len(feature_shape) + 3:
-        x = keras.layers.Reshape((spec.input_length, *feature_shape, 1))(x)
+    if with_channel != feature_shape:
+        x = keras.layers.Reshape((spec.input_length, *with_channel))(x)
     y = inner(x)
     if spec.context:
         y = keras.layers.Cropping1D((spec.context, spec.context))(y)

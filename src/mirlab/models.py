@@ -175,7 +175,9 @@ def crepe(
     return keras.Model(inputs, _frames_head(x, n_output_frames, n_bins), name="crepe")
 
 
-def deep_salience(n_bins: int = 360, n_harmonics: int = 6) -> keras.Model:
+def deep_salience(
+    n_bins: int = 360, n_harmonics: int = 6, filters: Sequence[int] = (128, 64, 64, 64, 8)
+) -> keras.Model:
     """Deep salience (Bittner et al. 2017), layer for layer as the ismir2017-deepsalience repo.
 
     Input ``"hcqt"``: ``(batch, n_frames, n_bins, n_harmonics)``, the log-magnitude HCQT
@@ -192,20 +194,20 @@ def deep_salience(n_bins: int = 360, n_harmonics: int = 6) -> keras.Model:
     ---------
     n_bins : frequency bins of the input = pitch bins of the output.
     n_harmonics : HCQT channels.
+    filters : filters of the five convolutions (the paper's by default); smaller values give
+        the same architecture at a fraction of the cost (the laptop default config).
     """
     n_bins = _positive_int("deep_salience.n_bins", n_bins)
     n_harmonics = _positive_int("deep_salience.n_harmonics", n_harmonics)
+    filters = [_positive_int("deep_salience.filters", value) for value in filters]
+    if len(filters) != 5:
+        raise InputError("deep_salience.filters", f"needs 5 values, got {len(filters)}")
     inputs = keras.Input(shape=(None, n_bins, n_harmonics), name="hcqt")
     x = layers.BatchNormalization(name="input_bn")(inputs)
-    stack = [
-        ("bendy1", 128, (5, 5)),
-        ("bendy2", 64, (5, 5)),
-        ("smoothy1", 64, (3, 3)),
-        ("smoothy2", 64, (3, 3)),
-        ("distribute", 8, (3, 70)),
-    ]
-    for name, filters, kernel in stack:
-        x = layers.Conv2D(filters, kernel, padding="same", activation="relu", name=name)(x)
+    names = ("bendy1", "bendy2", "smoothy1", "smoothy2", "distribute")
+    kernels = ((5, 5), (5, 5), (3, 3), (3, 3), (3, 70))
+    for name, width, kernel in zip(names, filters, kernels, strict=True):
+        x = layers.Conv2D(width, kernel, padding="same", activation="relu", name=name)(x)
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
     x = layers.Conv2D(1, (1, 1), activation="sigmoid", name="squishy")(x)
     outputs = layers.Reshape((-1, n_bins), name="salience")(x)

@@ -1,21 +1,23 @@
 """Training input: windows over cached features or audio, read from disk in a global shuffle.
 
 A track is an input array (features ``(n_frames, n_bins[, n_harmonics])`` or raw audio
-``(n_samples,)``, usually a read-only ``np.load(path, mmap_mode="r")``) and a per-frame target
-array on the annotation frame grid (frame ``i`` centred at ``i * frame_period`` seconds).
+``(n_samples,)``) and a per-frame target array on the annotation frame grid (frame ``i``
+centred at ``i * frame_period`` seconds), each given as a cached ``.npy`` path (read by rows
+on demand, see ``NpyRows``) or as an array (e.g. ``np.load(path, mmap_mode="r")``).
 A window is named by ``(track, start)``: it predicts annotation frames
 ``start .. start + n_frames - 1`` from the input units around them (see ``WindowSpec``).
 
 Only the slice a window needs is read, so the data need not fit in RAM; the order of the
 windows is a global permutation of all ``(track, start)`` pairs per epoch, drawn from
 ``(seed, epoch)``, never a small shuffle buffer. Targets may stay compact on disk (e.g. f0 in
-Hz per frame) and be turned into dense salience targets per window by ``target_fn``, so memory
+Hz per frame) and be turned into dense salience targets per batch by ``target_fn``, so memory
 holds at most ``batch_size * (num_parallel_calls + prefetch)`` windows at a time.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,10 +103,50 @@ def _check_int(key: str, value: object, minimum: int) -> None:
         raise InputError(key, f"must be an integer >= {minimum}, got {value!r}")
 
 
-def open_array(array: ArrayLike) -> np.ndarray:
-    """A ``.npy`` path opened memory-mapped (read-only); an array is returned as it is."""
+class NpyRows:
+    """Read-only rows of a ``.npy`` file, read with ``os.pread`` on demand.
+
+    Behaves like the array for ``len``, ``shape``, ``dtype`` and ``[start:stop]`` row slices.
+    Unlike a memory map, the pages read never become part of this process's resident memory
+    (they stay in the kernel's page cache), so RSS does not grow with the data read in an
+    epoch: a job that reads more data than its memory limit is not killed for it.
+    """
+
+    def __init__(self, path: str | Path):
+        header = open_feature(path)  # validates the file; its mapping is only read for layout
+        if not header.flags.c_contiguous:
+            raise InputError(path, "Fortran-ordered .npy files cannot be read by rows")
+        self.path = Path(path)
+        self.shape, self.dtype, self.offset = header.shape, header.dtype, header.offset
+        self.row_bytes = self.dtype.itemsize * math.prod(self.shape[1:])
+        del header
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice) or rows.step not in (None, 1):
+            raise TypeError("NpyRows supports only [start:stop] row slices")
+        start, stop, _ = rows.indices(len(self))
+        out = np.empty((max(stop - start, 0), *self.shape[1:]), dtype=self.dtype)
+        buffer, done = memoryview(out).cast("B"), 0
+        while done < len(buffer):
+            read = os.preadv(self._fd, [buffer[done:]], self.offset + start * self.row_bytes + done)
+            if read == 0:
+                raise InputError(self.path, "file is shorter than its .npy header says")
+            done += read
+        return out
+
+    def __del__(self) -> None:
+        if hasattr(self, "_fd"):
+            os.close(self._fd)
+
+
+def open_array(array: ArrayLike) -> np.ndarray | NpyRows:
+    """A ``.npy`` path opened for reading rows on demand (``NpyRows``); an array as it is."""
     if isinstance(array, str | Path):
-        return open_feature(array)
+        return NpyRows(array)
     return array
 
 
@@ -122,8 +164,8 @@ def window_starts(n_frames_track: int, spec: WindowSpec) -> np.ndarray:
 def read_span(array: np.ndarray, first: int, length: int) -> np.ndarray:
     """``array[first:first + length]`` as float32, zero-padded where it lies outside the array.
 
-    Only the rows inside ``[0, len(array))`` are read, so on a memory map this touches just
-    the pages of the window.
+    Only the rows inside ``[0, len(array))`` are read, so on a memory map or ``NpyRows``
+    this reads just the bytes of the window.
     """
     stop = first + length
     inside_first, inside_stop = max(first, 0), min(stop, len(array))
@@ -303,7 +345,7 @@ def make_dataset(
     """One epoch of ``(x, y)`` float32 batches of the windows in ``index``, read from disk.
 
     ``inputs[t]``/``targets[t]``: track ``t``'s input and per-frame target arrays (or ``.npy``
-    paths, opened memory-mapped). The order is ``shuffled_order(len(index), seed, epoch)``
+    paths, read with ``NpyRows``). The order is ``shuffled_order(len(index), seed, epoch)``
     (or ``index`` order without ``shuffle``), cut into batches; ``skip_batches`` starts the
     epoch at that batch without reading the ones before (resuming a run).
     Each window is normalised (``normalize``, see ``normalize_batch``), then augmented with

@@ -1,0 +1,328 @@
+"""Orchestration overhead: preprocessing a synthetic dataset through Snakemake vs. the library.
+
+The same preprocessing (generate, index, split, resample to every rate, convert and grid the
+annotations, every feature) is run twice per repeat, into separate scratch folders:
+
+- ``snakemake``: the real Snakefile on a config with only this dataset (no experiments, no
+  excerpts), ``--cores N``, the default target; wall time of the ``snakemake`` command.
+- ``library``: the ``mirlab.preprocess`` functions called in one fresh Python process, in
+  the order of the DAG, with the arguments the job scripts pass (``workers`` = the threads
+  Snakemake gives each job: N for the pooled rules, 1 for ``index_dataset`` and the other
+  single-threaded rules); wall time of that process, interpreter start-up and imports
+  included, so that both sides pay one start-up.
+
+Repeats alternate the order (S L, L S, ...) and the medians are reported, with the ratio
+snakemake / library (target: at most 1.3). To say where the difference goes, the report also
+holds each job's wall time from Snakemake's ``benchmark:`` files next to the same call's time
+in the library process, and the fixed costs measured in the same run: ``snakemake`` start-up
+and planning with nothing to do, and the start-up of a job's script (interpreter, Snakemake's
+script preamble, ``import mirlab.preprocess``).
+
+    .venv/bin/python benchmarks/bench_orchestration.py --output benchmarks/out/orchestration.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+#: The rules that the preprocessing of one dataset runs, in the order the DAG allows.
+PREPROCESSING_RULES = (
+    "generate_synth",
+    "index_dataset",
+    "make_split",
+    "resample_audio",
+    "convert_annotations",
+    "grid_annotations",
+    "extract_features",
+)
+
+
+def bench_config(n_tracks: int, duration: float, features: list[str] | None) -> dict:
+    """A config with one synth dataset and the repository config's features, rates and split.
+
+    ``features`` names a subset of the repository config's features (None: all of them).
+    """
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    synth = default["datasets"]["synth"]
+    chosen = features if features is not None else list(default["features"])
+    unknown = set(chosen) - set(default["features"])
+    if unknown:
+        raise SystemExit(f"--features: not in config/config.yaml: {sorted(unknown)}")
+    return {
+        "data_dir": "data",
+        "datasets": {
+            "synth": {
+                "loader": "synth",
+                "generate": {**synth["generate"], "n_tracks": n_tracks, "duration": duration},
+                "split": synth["split"],
+            }
+        },
+        "features": {name: default["features"][name] for name in chosen},
+        "audio_rates": default.get("audio_rates", []),
+    }
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    (workdir / "config").mkdir(parents=True, exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake(workdir: Path, *args: str) -> tuple[float, str]:
+    """Run the repository's Snakefile in ``workdir``; (wall seconds, stdout + stderr)."""
+    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    seconds = time.perf_counter() - start
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise SystemExit(f"snakemake {' '.join(args)} failed in {workdir}:\n{output[-3000:]}")
+    return seconds, output
+
+
+def planned_outputs(workdir: Path) -> dict[str, str]:
+    """``{output: rule}`` of the default target's DAG, from ``snakemake --summary``.
+
+    Refuses a DAG that holds anything but preprocessing, so that this benchmark measures
+    what it says even if the default target grows.
+    """
+    _, output = snakemake(workdir, "--summary")
+    rows = [line.split("\t") for line in output.splitlines() if line.count("\t") >= 4]
+    outputs = {row[0]: row[2] for row in rows[1:]}
+    other = set(outputs.values()) - set(PREPROCESSING_RULES)
+    if other:
+        raise SystemExit(f"the default target runs more than preprocessing: {sorted(other)}")
+    return outputs
+
+
+def job_benchmarks(workdir: Path) -> dict[str, float]:
+    """Wall seconds of every job, from the ``benchmark:`` files under ``workdir/logs``."""
+    seconds = {}
+    for path in sorted((workdir / "logs").rglob("*.benchmark.tsv")):
+        with path.open() as file:
+            row = next(csv.DictReader(file, delimiter="\t"))
+        # The library side has no cache keys: drop them from the job name.
+        name = re.sub(r"-[0-9a-f]{10}$", "", path.name.removesuffix(".benchmark.tsv"))
+        seconds[name] = float(row["s"])
+    return seconds
+
+
+def library_steps(config: dict, cores: int) -> list[tuple[str, str, dict]]:
+    """(job name, function name, keyword arguments) in DAG order; paths relative to the data folder.
+
+    Job names match the ``benchmark:`` file names of the rules, so both can be compared.
+    """
+    dataset = config["datasets"]["synth"]
+    features = config["features"]
+    rates = sorted({f["sr"] for f in features.values()} | set(config["audio_rates"]))
+    grids = sorted({(f["sr"], f["hop_length"]) for f in features.values()})
+    steps = [
+        ("generate_synth", "generate_synth_dataset",
+         {"output": "generated", "generate": dataset["generate"], "workers": cores}),
+        ("index_dataset", "index_dataset",
+         {"loader": "synth", "root": "generated", "options": {}, "output": "index.parquet",
+          "workers": 1}),
+        ("make_split", "make_split",
+         {"index": "index.parquet", "split": dataset["split"], "output": "split.csv"}),
+    ]  # fmt: skip
+    steps += [
+        (f"resample_audio-sr{sr}", "resample_dataset",
+         {"index": "index.parquet", "source": "mix", "sr": sr, "output": f"audio/sr{sr}",
+          "workers": cores})
+        for sr in rates
+    ]  # fmt: skip
+    steps.append(
+        ("convert_annotations", "convert_annotations",
+         {"index": "index.parquet", "output": "annotations/original", "workers": cores})
+    )  # fmt: skip
+    steps += [
+        (f"grid_annotations-sr{sr}_hop{hop}", "grid_annotations",
+         {"original": "annotations/original", "audio": f"audio/sr{sr}", "sr": sr,
+          "hop_length": hop, "output": f"annotations/sr{sr}_hop{hop}"})
+        for sr, hop in grids
+    ]  # fmt: skip
+    steps += [
+        (f"extract_features-{name}", "extract_dataset_features",
+         {"audio": f"audio/sr{params['sr']}", "params": params, "output": f"features/{name}",
+          "workers": cores})
+        for name, params in features.items()
+    ]  # fmt: skip
+    return steps
+
+
+def run_library_child(plan: Path, folder: Path, timings: Path) -> None:
+    """Inside the child process: run the planned calls into ``folder``, write their seconds.
+
+    Each call logs to its own file through ``mirlab.jobs.logged``, as the job scripts do.
+    """
+    from mirlab import preprocess
+    from mirlab.jobs import logged
+
+    path_keys = {"output", "root", "index", "original", "audio"}
+    seconds = {}
+    for job, function, kwargs in json.loads(plan.read_text()):
+        kwargs = {k: str(folder / v) if k in path_keys else v for k, v in kwargs.items()}
+        start = time.perf_counter()
+        with logged(folder.parent / "logs" / f"{job}.log"):
+            getattr(preprocess, function)(**kwargs)
+        seconds[job] = time.perf_counter() - start
+    timings.write_text(json.dumps(seconds))
+
+
+def run_library(config: dict, cores: int, folder: Path) -> tuple[float, dict[str, float]]:
+    """Wall seconds of a fresh process that runs every preprocessing call; seconds per call."""
+    folder.mkdir(parents=True)
+    plan, timings = folder / "plan.json", folder / "timings.json"
+    plan.write_text(json.dumps(library_steps(config, cores)))
+    command = [sys.executable, __file__, "--library-child", str(plan), str(folder / "data"),
+               str(timings)]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start, json.loads(timings.read_text())
+
+
+def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, dict[str, float], int]:
+    """Wall seconds of ``snakemake --cores`` on ``config``; seconds per job; number of jobs."""
+    write_config(workdir, config)
+    outputs = planned_outputs(workdir)
+    seconds, _ = snakemake(workdir, "--cores", str(cores))
+    missing = [path for path in outputs if not (workdir / path).exists()]
+    if missing:
+        raise SystemExit(f"snakemake did not build {missing}")
+    return seconds, job_benchmarks(workdir), len(outputs)
+
+
+def command_seconds(command: list[str], repeats: int, cwd: Path | None = None) -> float:
+    """Median wall seconds of ``command``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fixed_costs(workdir: Path, cores: int, repeats: int = 3) -> dict[str, float]:
+    """Start-up costs that Snakemake pays and one library process pays once (wall seconds).
+
+    ``workdir`` holds a finished Snakemake run, so ``snakemake`` there has nothing to do.
+    """
+    python = sys.executable
+    snake = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+    return {
+        "python_bare": command_seconds([python, "-c", "pass"], repeats),
+        "import_snakemake_script": command_seconds([python, "-c", "import snakemake.script"],
+                                                   repeats),
+        "import_mirlab_preprocess": command_seconds([python, "-c", "import mirlab.preprocess"],
+                                                    repeats),
+        "snakemake_nothing_to_do": command_seconds([*snake, "--cores", str(cores)], repeats,
+                                                   workdir),
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, help="JSON file for the figures")
+    parser.add_argument("--tracks", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=2.0, help="seconds per track")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores and workers")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each, alternating")
+    parser.add_argument("--features", nargs="+", help="subset of config/config.yaml's features")
+    parser.add_argument("--scratch", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--library-child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.library_child:
+        run_library_child(*args.library_child)
+        return
+    if args.output is None:
+        parser.error("--output is required")
+
+    config = bench_config(args.tracks, args.duration, args.features)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
+        scratch = Path(scratch)
+        runs = {"snakemake": [], "library": []}
+        jobs = {"snakemake": [], "library": []}
+        for repeat in range(args.repeats):
+            order = ("snakemake", "library") if repeat % 2 == 0 else ("library", "snakemake")
+            for side in order:
+                folder = scratch / f"{side}{repeat}"
+                if side == "snakemake":
+                    seconds, per_job, n_jobs = run_snakemake(config, args.cores, folder)
+                else:
+                    seconds, per_job = run_library(config, args.cores, folder)
+                runs[side].append(seconds)
+                jobs[side].append(per_job)
+                print(f"repeat {repeat} {side:<10}{seconds:8.1f} s", flush=True)
+                if repeat < args.repeats - 1:
+                    shutil.rmtree(folder)
+        costs = fixed_costs(scratch / f"snakemake{args.repeats - 1}", args.cores)
+
+    median = {side: statistics.median(times) for side, times in runs.items()}
+    per_job = {
+        job: {side: statistics.median(run[job] for run in jobs[side]) for side in jobs}
+        for job in jobs["library"][0]
+    }
+    ratio = median["snakemake"] / median["library"]
+    result = {
+        "summary": {
+            "snakemake_s": median["snakemake"],
+            "library_s": median["library"],
+            "snakemake_over_library": ratio,
+        },
+        "tracks": args.tracks,
+        "duration_s": args.duration,
+        "audio_seconds": args.tracks * args.duration,
+        "features": list(config["features"]),
+        "audio_rates_hz": sorted(
+            {f["sr"] for f in config["features"].values()} | set(config["audio_rates"])
+        ),
+        "cores": args.cores,
+        "repeats": args.repeats,
+        "jobs": n_jobs,
+        "wall_seconds": runs,
+        "median_wall_seconds": median,
+        "snakemake_over_library": ratio,
+        "target_ratio": 1.3,
+        "per_job_median_seconds": per_job,
+        "sum_of_jobs_seconds": {
+            side: sum(times[side] for times in per_job.values()) for side in jobs
+        },
+        "fixed_costs_seconds": costs,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "total_seconds": time.perf_counter() - started,
+    }
+
+    print(f"{args.tracks} tracks x {args.duration:g} s, features {', '.join(config['features'])}, "
+          f"--cores {args.cores}, median of {args.repeats}")  # fmt: skip
+    print(f"{'job':<36}{'snakemake s':>12}{'library s':>11}{'diff':>7}")
+    for job, times in per_job.items():
+        diff = times["snakemake"] - times["library"]
+        print(f"{job:<36}{times['snakemake']:>12.2f}{times['library']:>11.2f}{diff:>7.2f}")
+    print(f"{'whole run (wall)':<36}{median['snakemake']:>12.1f}{median['library']:>11.1f}"
+          f"{median['snakemake'] - median['library']:>7.1f}")  # fmt: skip
+    print(f"snakemake / library: {ratio:.3f} (target <= 1.3)")
+    for name, seconds in costs.items():
+        print(f"fixed cost {name:<30}{seconds:6.2f} s")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Planning time: ``snakemake -n`` with everything up to date, 1,000 tracks against 200.
+
+Builds the preprocessing of two synthetic datasets through the real Snakefile (the config of
+``bench_orchestration.py``: one synth dataset, the repository config's features, audio rates
+and split; no experiments), each in its own working folder, then times ``snakemake -n``
+there (median of ``--repeats``) once nothing is left to do. The DAG is per dataset, not per
+track, so the time should not grow with the tracks (target: under 5 s at 1,000 tracks); the
+200-track config is the reference measured in the same run. Tracks are short (``--duration``,
+1 s: the generator's minimum) so that the build stays affordable; planning never reads audio.
+The build itself is timed too, for information.
+
+    .venv/bin/python benchmarks/bench_planning.py --output benchmarks/out/planning.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_orchestration import bench_config, planned_outputs, snakemake, write_config  # noqa: E402
+
+NOTHING_TO_DO = "Nothing to be done"
+
+
+def build(config: dict, workdir: Path, cores: int) -> tuple[float, int]:
+    """Build the default target in ``workdir``: (wall seconds, jobs in the DAG)."""
+    write_config(workdir, config)
+    n_jobs = len(planned_outputs(workdir))
+    seconds, _ = snakemake(workdir, "--cores", str(cores))
+    return seconds, n_jobs
+
+
+def dry_run_seconds(workdir: Path, repeats: int) -> list[float]:
+    """Wall seconds of each of ``repeats`` runs of ``snakemake -n`` (must have nothing to do)."""
+    times = []
+    for _ in range(repeats):
+        seconds, output = snakemake(workdir, "-n")
+        if NOTHING_TO_DO not in output:
+            raise SystemExit(f"snakemake -n in {workdir} still has jobs to run:\n{output[-2000:]}")
+        times.append(seconds)
+    return times
+
+
+def count_files(folder: Path) -> int:
+    return sum(1 for path in folder.rglob("*") if path.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, required=True, help="JSON file for the figures")
+    parser.add_argument("--tracks", type=int, default=1000)
+    parser.add_argument("--reference-tracks", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=1.0, help="seconds per track")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the build")
+    parser.add_argument("--repeats", type=int, default=3, help="dry runs per config")
+    parser.add_argument("--features", nargs="+", help="subset of config/config.yaml's features")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the built datasets here and reuse them next time (default: a temporary folder)",
+    )
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    sizes = {"reference": args.reference_tracks, "large": args.tracks}
+    result = {
+        "duration_s": args.duration,
+        "cores": args.cores,
+        "repeats": args.repeats,
+        "target_seconds": 5.0,
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.workdir or Path(scratch)
+        for name, tracks in sizes.items():
+            workdir = root / f"tracks{tracks}"
+            config = bench_config(tracks, args.duration, args.features)
+            build_seconds, n_jobs = build(config, workdir, args.cores)
+            times = dry_run_seconds(workdir, args.repeats)
+            result[name] = {
+                "tracks": tracks,
+                "jobs": n_jobs,
+                "files": count_files(workdir / "data"),
+                "build_seconds": build_seconds,
+                "dry_run_seconds": times,
+                "median_dry_run_seconds": statistics.median(times),
+            }
+            print(f"{tracks} tracks: built in {build_seconds:.0f} s", flush=True)
+    result["features"] = list(config["features"])
+    result["large_over_reference"] = (
+        result["large"]["median_dry_run_seconds"] / result["reference"]["median_dry_run_seconds"]
+    )
+    result["summary"] = {
+        f"dry_run_s_{args.tracks}": result["large"]["median_dry_run_seconds"],
+        f"dry_run_s_{args.reference_tracks}": result["reference"]["median_dry_run_seconds"],
+        "large_over_reference": result["large_over_reference"],
+        "jobs": result["large"]["jobs"],
+    }
+    result.update(
+        python=platform.python_version(),
+        machine=platform.machine(),
+        date=time.strftime("%Y-%m-%d"),
+        total_seconds=time.perf_counter() - started,
+    )
+
+    print(f"{'config':<12}{'tracks':>8}{'jobs':>6}{'files':>8}{'snakemake -n s':>16}")
+    for name in sizes:
+        row = result[name]
+        print(
+            f"{name:<12}{row['tracks']:>8}{row['jobs']:>6}{row['files']:>8}"
+            f"{row['median_dry_run_seconds']:>16.2f}"
+        )
+    print(f"large / reference: {result['large_over_reference']:.3f} (target: large under 5 s)")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

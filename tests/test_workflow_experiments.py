@@ -1,0 +1,117 @@
+"""A tiny end-to-end run of the experiment DAG: training, baselines, external estimates,
+evaluation and the results table, on a few seconds of synthetic music."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mirlab.datasets import load_dataset, read_annotation
+from tests.workflow_utils import snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+
+TRAINING = {"steps": 4, "batch_size": 4, "checkpoint_every": 2, "eval_every": 2}
+PARTS = {"train": [{"dataset": "tiny", "part": "train"}],
+         "validate": [{"dataset": "tiny", "part": "valid"}],
+         "test": [{"dataset": "tiny", "part": "test"}]}
+
+
+def tiny_config(estimates: str) -> dict:
+    return {
+        "datasets": {
+            "tiny": {
+                "loader": "synth",
+                "generate": {"n_tracks": 6, "duration": 2.0, "seed": 3, "n_artists": 3},
+                "split": {"seeded": {"fractions": {"train": 0.34, "valid": 0.33, "test": 0.33}}},
+            }
+        },
+        "features": {
+            "hcqt": {"kind": "hcqt", "sr": 22050, "hop_length": 256},
+            "cqt": {"kind": "cqt", "sr": 22050, "hop_length": 256},
+        },
+        "experiments": {
+            "hcnn": {"task": "melody", "method": "train", "model": "hcnn",
+                     "input": {"feature": "cqt"}, "window": {"n_frames": 16, "hop": 16},
+                     "model_args": {"filters": [4, 4, 4]},
+                     "training": TRAINING, "seeds": [0], **PARTS,
+                     "grid": {"window.context": [0, 2]}},
+            "crepe": {"task": "melody", "method": "train", "model": "crepe",
+                      "model_args": {"capacity_multiplier": 1},
+                      "input": {"audio_sr": 16000, "hop_length": 160},
+                      "window": {"n_frames": 1, "hop": 4},
+                      "training": TRAINING, **PARTS},
+            "pyin": {"task": "melody", "method": "baseline", "baseline": "pyin",
+                     "input": {"audio_sr": 22050, "hop_length": 256}, "test": PARTS["test"]},
+            "salience": {"task": "melody", "method": "baseline", "baseline": "salience_peak",
+                         "input": {"feature": "hcqt"}, "validate": PARTS["validate"],
+                         "test": PARTS["test"]},
+            "oracle": {"task": "melody", "method": "external", "estimates": estimates,
+                       "test": PARTS["test"]},
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("experiments")
+    estimates = workdir / "estimates" / "tiny"
+    write_config(workdir, tiny_config(str(workdir / "estimates" / "{dataset}")))
+    # The external "method" is the reference itself: it must score 1 everywhere.
+    snakemake(workdir, "--cores", "2", "--until", "generate_synth")
+    (raw,) = workdir.glob("data/generated/synth-*")
+    estimates.mkdir(parents=True)
+    for track in load_dataset("synth", raw):
+        times, f0 = read_annotation(track.annotations["melody"])
+        np.savetxt(estimates / f"{track.track_id}.csv", np.column_stack([times, f0]), delimiter=",")
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+def test_results_table_has_one_row_per_experiment_seed_dataset(workdir):
+    table = pd.read_csv(workdir / "reports" / "results.csv")
+    assert sorted(table["experiment"]) == [
+        "crepe", "hcnn-context0", "hcnn-context2", "oracle", "pyin", "salience"
+    ]
+    assert set(table["dataset"]) == {"tiny"} and set(table["split"]) == {"test"}
+    for metric in ("overall_accuracy", "raw_pitch_accuracy", "voicing_recall",
+                   "raw_pitch_accuracy_25c", "overall_accuracy.ci_low"):
+        assert table[metric].between(0, 1).all(), metric
+    assert table.loc[table["experiment"] == "hcnn-context2", "param.window.context"].item() == 2
+    parquet = pd.read_parquet(workdir / "reports" / "results.parquet")
+    assert list(parquet.columns) == list(table.columns)
+
+
+def test_external_reference_estimates_score_perfectly(workdir):
+    table = pd.read_csv(workdir / "reports" / "results.csv").set_index("experiment")
+    assert table.loc["oracle", "overall_accuracy"] == pytest.approx(1.0)
+    assert table.loc["oracle", "raw_pitch_accuracy"] == pytest.approx(1.0)
+
+
+def test_trained_model_is_stored_with_everything_that_reproduces_it(workdir):
+    model = workdir / "results" / "hcnn-context2" / "seed0" / "model"
+    params = json.loads((model / "params.json").read_text())
+    config = json.loads((model / "config.json").read_text())
+    decoding = json.loads((model / "decoding.json").read_text())
+    assert params["parameters"]["total"] > 0 and "tensorflow" in params["versions"]
+    assert "results/hcnn-context2/seed0/model" in params["command"]
+    assert config["window"]["context"] == 2 and config["model"] == "hcnn"
+    assert 0 <= decoding["voicing_threshold"] <= 1
+    assert (model / "summary.txt").read_text().strip()
+    assert list((workdir / "results/hcnn-context2/seed0/training/tensorboard").iterdir())
+
+
+def test_predictions_are_mirex_csvs_on_the_model_grid(workdir):
+    split = pd.read_csv(next(workdir.glob("data/tiny/*/split-*.csv")))
+    test_ids = sorted(split.loc[split["part"] == "test", "track_id"])
+    folder = workdir / "results" / "crepe" / "seed0" / "predictions" / "tiny"
+    assert sorted(p.stem for p in folder.glob("*.csv")) == test_ids
+    estimate = np.loadtxt(folder / f"{test_ids[0]}.csv", delimiter=",")
+    np.testing.assert_allclose(np.diff(estimate[:, 0]), 0.01, atol=1e-6)
+    assert len(estimate) == 1 + 32000 // 160
+
+
+def test_single_target_reruns_nothing_when_up_to_date(workdir):
+    target = "results/pyin/seed0/eval/tiny/summary.csv"
+    assert "Nothing to be done" in snakemake(workdir, "-n", target).stdout
