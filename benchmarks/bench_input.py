@@ -1,15 +1,15 @@
 """Training from on-disk windows: speed against in-memory ``model.fit``, memory against size.
 
-Writes a feature cache (memory-mapped ``.npy`` features ``(n_frames, n_bins)`` and f0 per
-frame, turned into salience targets per window) and trains a small conv model on it:
+Writes a feature cache (``.npy`` features ``(n_frames, n_bins)`` and f0 per frame, turned
+into salience targets per batch) and trains a small conv model on it:
 
-- speed: examples/s of ``train_model`` and of ``model.fit`` on ``make_dataset`` (windows
-  read from disk in a global shuffle), over examples/s of ``model.fit`` on the same windows
-  held in memory as arrays (target: ratio >= 0.9);
-- memory: peak RSS of a child process that trains one epoch over the cache, against the same
-  with a cache 10x larger (target: ratio <= 1.2). Also reported: peak anonymous RSS (sampled),
-  since the pages of a memory map that were read count in RSS but are page cache the kernel
-  may drop at any time.
+- speed: examples per second (wall clock) and per CPU-second of ``train_model`` and of
+  ``model.fit`` on ``WindowBatches`` datasets (windows read from disk in a global shuffle),
+  over those of ``model.fit`` on the same windows held in memory as arrays (target: ratio
+  >= 0.9). On a shared machine the CPU-second figures are the steadier ones;
+- memory: peak RSS (``getrusage``) of a child process that trains one epoch over the cache,
+  against the same with a cache 10x larger (target: ratio <= 1.2); also the peaks of
+  anonymous and file-backed RSS, sampled from ``/proc/self/status``.
 
     .venv/bin/python benchmarks/bench_input.py --output benchmarks/out/bench_input.json
 """
@@ -35,9 +35,10 @@ from mirlab.storage import write_json, write_npy
 from mirlab.targets import PitchBins, f0_to_target
 from mirlab.train import enable_determinism, make_optimizer, train_model
 from mirlab.windows import (
+    NpyRows,
+    WindowBatches,
     WindowSpec,
     build_index,
-    make_dataset,
     normalize_windows,
     read_target,
     read_window,
@@ -58,24 +59,16 @@ def write_cache(folder: Path, n_tracks: int, n_frames: int, seed: int) -> None:
         write_npy(f0, folder / f"f0_{track}.npy")
 
 
-def cache_dataset(folder: Path, spec: WindowSpec, batch_size: int):
-    """``(train_data, index, inputs, targets)`` for the cache in ``folder``."""
+def cache_batches(folder: Path, spec: WindowSpec, batch_size: int, seed: int) -> WindowBatches:
+    """The windows of the cache in ``folder``, read from disk, f0 turned into targets per batch."""
     n_tracks = len(list(folder.glob("x*.npy")))
     inputs = [folder / f"x{i}.npy" for i in range(n_tracks)]
     targets = [folder / f"f0_{i}.npy" for i in range(n_tracks)]
-    lengths = [len(np.load(path, mmap_mode="r")) for path in targets]
-    index = build_index(lengths, spec)
-    train_data = functools.partial(
-        make_dataset,
-        inputs,
-        targets,
-        index,
-        spec,
-        batch_size,
-        target_fn=functools.partial(f0_to_target, bins=BINS, blur_semitones=0.5),
-        drop_remainder=True,
+    index = build_index([len(NpyRows(path)) for path in targets], spec)
+    target_fn = functools.partial(f0_to_target, bins=BINS, blur_semitones=0.5)
+    return WindowBatches(
+        inputs, targets, index, spec, batch_size, seed, target_fn=target_fn, drop_remainder=True
     )
-    return train_data, index, inputs, targets
 
 
 def small_model(spec: WindowSpec) -> keras.Model:
@@ -92,61 +85,58 @@ def _clock() -> np.ndarray:
     return np.array([time.perf_counter(), time.process_time()])
 
 
-def measure_speed(folder: Path, spec: WindowSpec, batch_size: int, epochs: int) -> dict:
+def measure_speed(folder: Path, spec: WindowSpec, batch_size: int, epochs: int, seed: int) -> dict:
     """Wall-clock and CPU seconds per epoch of three ways to train on the same windows.
 
-    The three take turns epoch by epoch (so that the load of a shared machine affects them
-    alike): ``train_model`` calls its ``train_data`` at the start of each epoch, and there the
-    other two run one epoch each, outside ``train_model``'s time. Each method first has one
-    untimed warm-up epoch (tracing); the result is the median over ``epochs`` epochs.
+    The three take turns epoch by epoch, so that the load of a shared machine affects them
+    alike: ``train_model`` evaluates a "validation set" after each epoch, and that evaluation
+    runs one epoch of each of the other two (evaluation time is not ``train_model``'s). Each
+    method first has one untimed warm-up epoch (tracing); results are medians over ``epochs``.
     """
-    train_data, index, inputs, targets = cache_dataset(folder, spec, batch_size)
-    n_batches = len(index) // batch_size
-    loss = keras.losses.BinaryCrossentropy()
+    data = cache_batches(folder, spec, batch_size, seed)
+    n_batches, loss = data.batches_per_epoch, keras.losses.BinaryCrossentropy()
 
     # In memory: the same windows, normalised, with their targets, as arrays.
-    arrays = [np.load(path) for path in inputs]
-    f0s = [np.load(path) for path in targets]
-    x = normalize_windows(np.stack([read_window(arrays[t], s, spec) for t, s in index]))
-    frames = np.concatenate([read_target(f0s[t], s, spec) for t, s in index])
-    y = f0_to_target(frames, BINS, 0.5).reshape(len(index), spec.n_frames, BINS.n_bins)
+    arrays = [np.asarray(array[0 : len(array)]) for array in data.arrays]
+    f0s = [np.asarray(array[0 : len(array)]) for array in data.target_arrays]
+    x = normalize_windows(np.stack([read_window(arrays[t], s, spec) for t, s in data.index]))
+    frames = np.concatenate([read_target(f0s[t], s, spec) for t, s in data.index])
+    y = f0_to_target(frames, BINS, 0.5).reshape(len(data.index), spec.n_frames, BINS.n_bins)
     x, y = x[: n_batches * batch_size], y[: n_batches * batch_size]
+    from_disk = data.dataset(epoch=0)  # one dataset, read again by each fit call
 
     fits = {}
     for name in ("fit_in_memory", "fit_from_disk"):
         fits[name] = small_model(spec)
         fits[name].compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
     runs = {
-        "fit_in_memory": lambda epoch: fits["fit_in_memory"].fit(
+        "fit_in_memory": lambda: fits["fit_in_memory"].fit(
             x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0
         ),
-        "fit_from_disk": lambda epoch: fits["fit_from_disk"].fit(
-            train_data(epoch=epoch), epochs=1, verbose=0
-        ),
+        "fit_from_disk": lambda: fits["fit_from_disk"].fit(from_disk, epochs=1, verbose=0),
     }
     seconds = {name: [] for name in (*runs, "train_model_from_disk")}
     last = [None]
 
-    def interleaved(seed: int, epoch: int, skip_batches: int):
-        if last[0] is not None and epoch >= 2:  # epoch 0 of train_model is its warm-up
+    def interleave(model: keras.Model) -> dict[str, float]:
+        if last[0] is not None:  # not after train_model's warm-up epoch
             seconds["train_model_from_disk"].append(_clock() - last[0])
-        if epoch <= epochs:
-            for name, run in runs.items():
-                start = _clock()
-                run(epoch)
-                if epoch >= 1:
-                    seconds[name].append(_clock() - start)
+        for name, run in runs.items():
+            start = _clock()
+            run()
+            if last[0] is not None:
+                seconds[name].append(_clock() - start)
         last[0] = _clock()
-        return train_data(seed=seed, epoch=epoch, skip_batches=skip_batches)
+        return {"overall_accuracy": 0.0}
 
     with tempfile.TemporaryDirectory() as out_dir:
         train_model(
-            small_model(spec), interleaved, loss, make_optimizer("adam", 1e-3), out_dir,
-            (epochs + 1) * n_batches + 1, checkpoint_every=10**9, eval_every=10**9,
-            log_every=10**9,
+            small_model(spec), data, loss, make_optimizer("adam", 1e-3), out_dir,
+            (epochs + 1) * n_batches, valid_sets={"interleave": interleave},
+            checkpoint_every=10**9, eval_every=n_batches, log_every=10**9,
         )  # fmt: skip
     examples = n_batches * batch_size
-    result = {"windows": int(len(index)), "batches_per_epoch": n_batches, "epochs": epochs}
+    result = {"windows": int(len(data.index)), "batches_per_epoch": n_batches, "epochs": epochs}
     result["parameters"] = int(small_model(spec).count_params())
     for name, times in seconds.items():
         wall, cpu = np.median(times, axis=0)
@@ -167,17 +157,17 @@ def _sample_rss(stop: threading.Event, peaks: dict[str, int]) -> None:
                 peaks[key] = max(peaks[key], int(line.split()[1]))
 
 
-def child_memory(folder: Path, spec: WindowSpec, batch_size: int, output: Path) -> None:
+def child_memory(folder: Path, spec: WindowSpec, batch_size: int, seed: int, output: Path) -> None:
     """Train one epoch over the cache in ``folder``; write peak memory (KiB) to ``output``."""
-    train_data, index, _, _ = cache_dataset(folder, spec, batch_size)
-    steps = len(index) // batch_size
+    data = cache_batches(folder, spec, batch_size, seed)
+    steps = data.batches_per_epoch
     stop, peaks = threading.Event(), {"RssAnon": 0, "RssFile": 0}
     sampler = threading.Thread(target=_sample_rss, args=(stop, peaks), daemon=True)
     sampler.start()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out_dir:
         train_model(
-            small_model(spec), train_data, keras.losses.BinaryCrossentropy(),
+            small_model(spec), data, keras.losses.BinaryCrossentropy(),
             make_optimizer("adam", 1e-3), out_dir, steps, checkpoint_every=10**9,
             eval_every=10**9, log_every=10**9,
         )  # fmt: skip
@@ -205,7 +195,7 @@ def measure_memory(small: Path, large: Path, args: argparse.Namespace, scratch: 
         subprocess.run(command, check=True)
         result[name] = json.loads(output.read_text())
         result[name]["cache_mib"] = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
-    for key in ("peak_rss_kib", "peak_anonymous_rss_kib"):
+    for key in ("peak_rss_kib", "peak_anonymous_rss_kib", "peak_file_rss_kib"):
         result[f"{key.removesuffix('_kib')}_large_over_small"] = (
             result["large"][key] / result["small"][key]
         )
@@ -229,7 +219,7 @@ def main() -> None:
     spec = WindowSpec(n_frames=args.n_frames, context=args.context, hop=args.n_frames)
     enable_determinism(args.seed)
     if args.child_memory:
-        child_memory(args.child_memory, spec, args.batch_size, args.output)
+        child_memory(args.child_memory, spec, args.batch_size, args.seed, args.output)
         return
 
     started = time.perf_counter()
@@ -238,7 +228,7 @@ def main() -> None:
         small, large = scratch / "small", scratch / "large"
         write_cache(small, args.tracks, args.frames, args.seed)
         write_cache(large, args.tracks * args.scale, args.frames, args.seed)
-        speed = measure_speed(small, spec, args.batch_size, args.epochs)
+        speed = measure_speed(small, spec, args.batch_size, args.epochs, args.seed)
         memory = measure_memory(small, large, args, scratch)
 
     result = {
@@ -248,7 +238,6 @@ def main() -> None:
         "memory": memory,
         "seconds": time.perf_counter() - started,
     }
-    result["settings"]["output"] = str(args.output)
     print(f"windows of {spec.input_length} frames x {BINS.n_bins} bins, batch {args.batch_size}")
     print(f"{'':<34}{'examples/s':>10}{'/ in memory':>13}{'per CPU-s':>11}{'/ in memory':>13}")
     for name in ("fit_in_memory", "fit_from_disk", "train_model_from_disk"):
@@ -259,7 +248,7 @@ def main() -> None:
         ]
         print(f"{name:<34}{row[0]:>10.0f}{ratios[0]:>13.3f}{row[1]:>11.0f}{ratios[1]:>13.3f}")
     print(f"{'peak memory, one epoch (MiB)':<34}{'small':>10}{'large':>10}{'ratio':>8}")
-    for key in ("peak_rss_kib", "peak_anonymous_rss_kib"):
+    for key in ("peak_rss_kib", "peak_anonymous_rss_kib", "peak_file_rss_kib"):
         small_mib, large_mib = memory["small"][key] / 1024, memory["large"][key] / 1024
         ratio = large_mib / small_mib
         print(f"{key.removesuffix('_kib'):<34}{small_mib:>10.0f}{large_mib:>10.0f}{ratio:>8.3f}")

@@ -26,7 +26,7 @@ from mirlab.train import (
     save_model_bundle,
     train_model,
 )
-from mirlab.windows import WindowSpec, build_index, make_dataset
+from mirlab.windows import WindowBatches, WindowSpec, build_index
 
 BINS = PitchBins(bins_per_semitone=1, lowest_note=57, n_bins=6)  # A3 .. D4
 SPEC = WindowSpec(n_frames=4, context=1, hop=4)
@@ -60,29 +60,26 @@ def _tiny_model(dropout: float = 0.0) -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(BINS.n_bins, "sigmoid", name="out")(x))
 
 
-TRAIN_DATA = functools.partial(
-    make_dataset,
-    INPUTS,
-    F0S,
-    INDEX,
-    SPEC,
-    4,
-    normalize=None,
-    target_fn=functools.partial(f0_to_target, bins=BINS),
-)
 LOSS = keras.losses.BinaryCrossentropy()
 
 
+def _batches(seed: int = 3, shuffle: bool = True) -> WindowBatches:
+    target_fn = functools.partial(f0_to_target, bins=BINS)
+    return WindowBatches(
+        INPUTS, F0S, INDEX, SPEC, 4, seed, shuffle, normalize=None, target_fn=target_fn
+    )
+
+
 def _full_loss(model: keras.Model) -> float:
-    batches = TRAIN_DATA(seed=0, shuffle=False)
+    batches = _batches(shuffle=False).dataset()
     return float(np.mean([LOSS(y, model(x, training=False)) for x, y in batches]))
 
 
-def _train(out_dir, steps, model=None, **options):
+def _train(out_dir, steps, model=None, seed=3, **options):
     model = model or _tiny_model(dropout=0.2)
-    defaults = {"checkpoint_every": 5, "eval_every": 1000, "log_every": 2, "seed": 3}
+    defaults = {"checkpoint_every": 5, "eval_every": 1000, "log_every": 2}
     result = train_model(
-        model, TRAIN_DATA, LOSS, make_optimizer("adam", 0.05), out_dir, steps,
+        model, _batches(seed), LOSS, make_optimizer("adam", 0.05), out_dir, steps,
         **{**defaults, **options},
     )  # fmt: skip
     return model, result
@@ -106,8 +103,8 @@ def test_tiny_training_lowers_the_loss(tmp_path):
     _, result = _train(tmp_path, 40, model=model)
     after = _full_loss(model)
     assert after < 0.6 * before
-    # The 40th step ends epoch 9 (4 batches per epoch); epoch 10 has not started.
-    assert result["step"] == 40 and result["epoch"] == 9 and result["loss"] is not None
+    # 40 steps are 10 epochs of 4 batches: the next batch is the first of epoch 10.
+    assert result["step"] == 40 and result["epoch"] == 10 and result["loss"] is not None
     assert latest_checkpoint(tmp_path / "checkpoints").name == "step-000000040"
 
 
@@ -130,18 +127,13 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, straight):
 
 
 def test_sigterm_checkpoints_and_resume_matches(tmp_path, straight):
-    def terminating_data(**kwargs):
-        if kwargs["epoch"] == 2 and kwargs["skip_batches"] == 0:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return TRAIN_DATA(**kwargs)
+    def terminate(model):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return {"overall_accuracy": 0.0}
 
-    model = _tiny_model(dropout=0.2)
     with pytest.raises(TrainingInterrupted) as stopped:
-        train_model(
-            model, terminating_data, LOSS, make_optimizer("adam", 0.05), tmp_path, 14,
-            checkpoint_every=100, eval_every=100, seed=3,
-        )  # fmt: skip
-    # The signal arrives before the first batch of epoch 2; that one step still completes.
+        _train(tmp_path, 14, checkpoint_every=100, eval_every=9, valid_sets={"v": terminate})
+    # The signal arrives during the evaluation after step 9 (mid-epoch 2).
     assert stopped.value.step == 9
     assert latest_checkpoint(tmp_path / "checkpoints").name == "step-000000009"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
@@ -202,9 +194,7 @@ def test_l2_shrinks_kernels_only(tmp_path):
     def no_loss(y, prediction):
         return 0.0 * tf.reduce_mean(prediction)
 
-    train_model(
-        model, TRAIN_DATA, no_loss, make_optimizer("sgd", 0.1), tmp_path, 3, l2=0.5,
-    )  # fmt: skip
+    train_model(model, _batches(), no_loss, make_optimizer("sgd", 0.1), tmp_path, 3, l2=0.5)
     # SGD on 0.5 * |w|^2: w <- w - 0.1 * (2 * 0.5 * w) = 0.9 w per step.
     new_kernel, new_bias = model.get_layer("conv").get_weights()
     np.testing.assert_allclose(new_kernel, kernel * 0.9**3, rtol=1e-5)

@@ -10,6 +10,7 @@ from mirlab.storage import write_npy
 from mirlab.targets import PitchBins, f0_to_target
 from mirlab.windows import (
     NpyRows,
+    WindowBatches,
     WindowSpec,
     build_index,
     feature_statistics,
@@ -262,6 +263,26 @@ def test_dataset_global_shuffle_targets_and_resume_position(tmp_path):
     assert len(epoch_batches(0, drop_remainder=True)) == 2
 
 
+def test_one_dataset_runs_on_across_epochs_from_a_resume_position(tmp_path):
+    spec, arrays, f0, paths, index = _tracks(tmp_path)
+    batches = WindowBatches(arrays, f0, index, spec, 2, seed=5)
+    assert batches.batches_per_epoch == 3
+    endless = [(x.numpy(), y.numpy()) for x, y in batches.dataset(1, 1, epochs=None).take(5)]
+    per_epoch = [
+        (x.numpy(), y.numpy())
+        for epoch, skip in ((1, 1), (2, 0))
+        for x, y in make_dataset(arrays, f0, index, spec, 2, seed=5, epoch=epoch, skip_batches=skip)
+    ]
+    for (x, y), (x_expected, y_expected) in zip(endless, per_epoch, strict=True):
+        np.testing.assert_array_equal(x, x_expected)
+        np.testing.assert_array_equal(y, y_expected)
+    with pytest.raises(InputError, match="skip_batches"):
+        batches.dataset(0, 4)
+    # Readers at different epochs (e.g. two datasets of one WindowBatches) do not interfere.
+    for epoch in (0, 3, 0, 5, 7, 0):
+        np.testing.assert_array_equal(batches.order(epoch), shuffled_order(len(index), 5, epoch))
+
+
 def test_dataset_augmentation_is_deterministic_and_survives_resume(tmp_path):
     spec, arrays, f0, paths, index = _tracks(tmp_path)
 
@@ -299,3 +320,18 @@ def test_predict_track_reassembles_the_track(n_frames, squeeze):
     array = rows(10, 4)
     out = predict_track(_CentreFrames(spec, squeeze), array, spec, batch_size=2, normalize=None)
     np.testing.assert_array_equal(out, array)
+
+
+def test_voiced_index_on_a_real_annotation(fixtures_dir):
+    """MDB-stem-synth f0 (hop 128/44100 s): voiced-only windows keep every voiced frame."""
+    csv = (
+        fixtures_dir
+        / "mdb_stem_synth/annotation_stems/AClassicEducation_NightOwl_STEM_08.RESYN.csv"
+    )
+    f0 = np.loadtxt(csv, delimiter=",")[:, 1]
+    spec = WindowSpec(n_frames=32, hop=32)
+    everything = build_index([len(f0)], spec)
+    kept = build_index([len(f0)], spec, [f0], voiced_only=True)
+    assert 0 < len(kept) < len(everything) == -(-len(f0) // 32)
+    voiced_in = {start: np.any(read_target(f0, start, spec) > 0) for _, start in everything}
+    assert {start for _, start in kept} == {s for s, voiced in voiced_in.items() if voiced}

@@ -13,6 +13,7 @@ from typing import Literal
 
 import librosa
 import numpy as np
+import soxr
 
 #: pYIN search range: C2 to C7 (Hz), the range of librosa's own pYIN examples.
 PYIN_FMIN = float(librosa.note_to_hz("C2"))
@@ -169,14 +170,47 @@ def salience_peak_f0(
     return frame_times, np.where(voiced, f0, 0.0)
 
 
-def melodia_f0(
-    y: np.ndarray, sr: int, hop_length: int, frame_length: int = 2048
+def _to_frame_grid(
+    times: np.ndarray, f0: np.ndarray, n_frames: int, sr: int, hop_length: int
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Move a tracker's ``(times in s, f0 in Hz, 0 unvoiced)`` onto frames ``k * hop_length / sr``.
+
+    A grid frame takes the voicing of the nearest tracker frame. Its pitch is interpolated on
+    the log-frequency axis between the two tracker frames around it when both are voiced, and
+    is the nearest frame's otherwise: a tracker's pitch on its unvoiced frames is arbitrary, so
+    blending it in would drag the f0 at voicing boundaries. Grid frames past either end of
+    ``times`` take the end frame. ``times`` must be increasing.
+    """
+    grid = np.arange(n_frames) * hop_length / sr
+    position = np.interp(grid, times, np.arange(times.size, dtype=np.float64))
+    left = np.floor(position).astype(int)
+    right = np.minimum(left + 1, times.size - 1)
+    weight = position - left
+    nearest = np.where(weight < 0.5, left, right)
+    voiced = f0 > 0
+    log_f0 = np.log2(np.where(voiced, f0, 1.0))
+    blended = (1.0 - weight) * log_f0[left] + weight * log_f0[right]
+    log_grid = np.where(voiced[left] & voiced[right], blended, log_f0[nearest])
+    return grid, np.where(voiced[nearest], np.exp2(log_grid), 0.0)
+
+
+def _n_frames(n_samples: int, hop_length: int) -> int:
+    """Frames of a centred framing, as ``librosa.times_like`` counts them for pYIN."""
+    return 1 + n_samples // hop_length
+
+
+#: Melodia's parameters (frame 2048, hop 128 samples) are essentia's defaults, tuned at 44.1 kHz.
+MELODIA_SR = 44100
+
+
+def melodia_f0(y: np.ndarray, sr: int, hop_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Melodia (Salamon & Gomez 2012) through essentia's ``PredominantPitchMelodia``.
 
-    ``y`` mono audio at ``sr`` Hz (Melodia's parameters are tuned for 44100 Hz), ``hop_length``
-    and ``frame_length`` in samples. Frame k is centred at ``k * hop_length / sr`` s (essentia's
-    frame cutter starts with a frame centred at 0). Returns ``(times in s, f0 in Hz)``, 0 for
+    ``y`` mono audio at ``sr`` Hz, resampled (soxr) to 44100 Hz, the rate Melodia's parameters
+    are tuned for and one essentia's equal-loudness filter accepts; Melodia runs there with its
+    own 128-sample (2.9 ms) hop, its first frame centred at 0. Its output is then moved onto
+    the frame grid ``k * hop_length / sr`` s, ``1 + len(y) // hop_length`` frames as for
+    :func:`pyin_f0` (see :func:`_to_frame_grid`). Returns ``(times in s, f0 in Hz)``, 0 for
     unvoiced. Needs the optional ``melodia`` extra: ``OptionalDependencyError`` without it.
     """
     try:
@@ -187,13 +221,49 @@ def melodia_f0(
             "(pip install 'mirlab[melodia]') to run the Melodia baseline"
         ) from error
     y = _check_audio(y, sr, hop_length)
-    audio = essentia_standard.EqualLoudness(sampleRate=sr)(y)
-    pitch, _confidence = essentia_standard.PredominantPitchMelodia(
-        sampleRate=sr, hopSize=hop_length, frameSize=frame_length
-    )(audio)
+    audio = soxr.resample(y, sr, MELODIA_SR, quality="HQ") if sr != MELODIA_SR else y
+    audio = essentia_standard.EqualLoudness(sampleRate=MELODIA_SR)(audio)
+    melodia = essentia_standard.PredominantPitchMelodia(sampleRate=MELODIA_SR)
+    pitch, _confidence = melodia(audio)
     pitch = np.asarray(pitch, dtype=np.float64)
-    times = np.arange(pitch.size) * hop_length / sr
-    return times, np.where(pitch > 0, pitch, 0.0)
+    times = np.arange(pitch.size) * melodia.paramValue("hopSize") / MELODIA_SR
+    return _to_frame_grid(times, pitch, _n_frames(y.size, hop_length), sr, hop_length)
+
+
+def swift_f0(
+    y: np.ndarray,
+    sr: int,
+    hop_length: int,
+    fmin: float | None = None,
+    fmax: float | None = None,
+    confidence_threshold: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SwiftF0, a small pretrained CNN pitch tracker (ONNX model shipped in ``swift_f0``).
+
+    ``y`` mono audio at ``sr`` Hz; SwiftF0 resamples it (soxr) to 16 kHz and gives a pitch and a
+    voicing confidence every 256 samples (16 ms), frame j centred at ``j * 0.016`` s. A frame is
+    voiced when its confidence is at least ``confidence_threshold`` (0.5 is the model's
+    calibrated point). ``fmin``, ``fmax`` (Hz) narrow the search inside the model's range,
+    46.875 to 2093.75 Hz (``None``: the model's bound). The output is moved onto the frame grid
+    ``k * hop_length / sr`` s, ``1 + len(y) // hop_length`` frames as for :func:`pyin_f0`, so
+    it lines up with every other baseline and model (see :func:`_to_frame_grid`). Returns
+    ``(times in s, f0 in Hz)``, 0 for unvoiced. Needs the optional ``swift`` extra:
+    ``OptionalDependencyError`` without it.
+    """
+    try:
+        from swift_f0 import SwiftF0
+    except ImportError as error:
+        raise OptionalDependencyError(
+            "swift-f0 is not installed; install the 'swift' extra "
+            "(pip install 'mirlab[swift]') to run the SwiftF0 baseline"
+        ) from error
+    y = _check_audio(y, sr, hop_length)
+    if not 0.0 <= confidence_threshold <= 1.0:
+        raise ValueError(f"confidence_threshold must be in [0, 1]: {confidence_threshold}")
+    # spin=False: the pipeline runs jobs side by side, and a spinning thread pool would busy-wait.
+    result = SwiftF0(spin=False).detect(y, sr, fmin=fmin, fmax=fmax)
+    pitch = np.where(result.confidence >= confidence_threshold, result.pitch_hz, 0.0)
+    return _to_frame_grid(result.timestamps, pitch, _n_frames(y.size, hop_length), sr, hop_length)
 
 
 @dataclass(frozen=True)
@@ -222,4 +292,7 @@ BASELINES: dict[str, Baseline] = {
         tuned="threshold",
     ),
     "melodia": Baseline(melodia_f0, "audio", "Melodia via essentia (optional 'melodia' extra)"),
+    "swift_f0": Baseline(
+        swift_f0, "audio", "SwiftF0 pretrained CNN pitch tracker (optional 'swift' extra)"
+    ),
 }

@@ -165,15 +165,17 @@ def train_experiment(
             raise InputError(path, f"{spec.n_frames_of(units)} input frames, {frames} annotated")
     index = windows.build_index(n_frames, spec, voiced=targets, voiced_only=training["voiced_only"])
     log.info("training on %d tracks, %d windows", len(inputs), len(index))
-    train_data = partial(
-        windows.make_dataset,
+    train_data = windows.WindowBatches(
         inputs,
         targets,
         index,
         spec,
         training["batch_size"],
+        seed=seed,
         augment=_augment(experiment, spec),
-        target_fn=partial(f0_to_target, bins=bins, blur_semitones=experiment["target"]["blur"] or None),
+        target_fn=partial(
+            f0_to_target, bins=bins, blur_semitones=experiment["target"]["blur"] or None
+        ),
         drop_remainder=True,
     )
     feature_shape = np.load(inputs[0], mmap_mode="r").shape[1:]
@@ -200,7 +202,6 @@ def train_experiment(
         optimizer,
         work_dir,
         training["steps"],
-        seed=seed,
         valid_sets=validators,
         best_metrics={training["metric"]: "max"},
         l2=training["l2"],

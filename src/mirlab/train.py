@@ -1,9 +1,9 @@
 """The training loop shared by all experiments: checkpoints, resume, validation, model bundles.
 
-``train_model`` runs a custom TensorFlow loop over batches from ``train_data(seed=, epoch=,
-skip_batches=)`` (e.g. ``functools.partial(windows.make_dataset, ...)``), so that a run killed
-at any step and started again reads the same batches in the same order and ends with the
-same weights as an uninterrupted run (on CPU, after ``enable_determinism``).
+``train_model`` runs a custom TensorFlow loop over the batches of a ``windows.WindowBatches``,
+whose order is a pure function of its seed and the (epoch, batch) position, so that a run
+killed at any step and started again reads the same batches in the same order and ends with
+the same weights as an uninterrupted run (on CPU, after ``enable_determinism``).
 
 Layout under ``out_dir``::
 
@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import keras
 import numpy as np
@@ -55,6 +55,16 @@ _SET_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
 
 #: Validation: a function of the model returning metric name -> value (e.g. mean over tracks).
 Validator = Callable[[keras.Model], Mapping[str, float]]
+
+
+class TrainingData(Protocol):
+    """What ``train_model`` reads batches from (``windows.WindowBatches`` is one)."""
+
+    seed: int
+    batches_per_epoch: int
+
+    def dataset(self, epoch: int, skip_batches: int, epochs: int | None) -> tf.data.Dataset:
+        """``(x, y)`` batches from batch ``skip_batches`` of ``epoch`` on (``None``: endless)."""
 
 
 class TrainingInterrupted(RuntimeError):
@@ -323,13 +333,12 @@ def _l2_penalty(model: keras.Model) -> Callable[[], tf.Tensor]:
 
 def train_model(
     model: keras.Model,
-    train_data: Callable[..., tf.data.Dataset],
+    train_data: TrainingData,
     loss: Callable,
     optimizer: keras.optimizers.Optimizer,
     out_dir: str | Path,
     steps: int,
     *,
-    seed: int = 0,
     valid_sets: Mapping[str, Validator] | None = None,
     best_metrics: Mapping[str, Literal["max", "min"]] | None = None,
     l2: float = 0.0,
@@ -340,18 +349,19 @@ def train_model(
 ) -> dict:
     """Train ``model`` for ``steps`` optimizer steps, resuming from ``out_dir`` if it holds a run.
 
-    ``train_data(seed=seed, epoch=e, skip_batches=b)`` returns the ``(x, y)`` batches of epoch
-    ``e`` from batch ``b`` on (``functools.partial(make_dataset, ...)`` fits); epochs follow
-    each other until ``steps`` is reached. The loss minimised is
+    ``train_data`` (a ``windows.WindowBatches``) gives the ``(x, y)`` batches, epoch after
+    epoch, in an order fixed by its seed. The loss minimised is
     ``mean(loss(y, model(x))) + sum(model.losses) + l2 * sum(kernel ** 2)``; gradient clipping
     and the learning-rate schedule belong to ``optimizer`` (see ``make_optimizer``).
 
     Every ``checkpoint_every`` steps, at the end, and on SIGTERM/SIGINT (after the current
     step) a checkpoint holds every model and optimizer variable (dropout seed states and the
-    step counter of the schedule included), the step and the epoch/batch position. On SIGTERM
+    step counter of the schedule included), the step, the data seed and the epoch/batch
+    position. On SIGTERM
     the loop then raises ``TrainingInterrupted``, on SIGINT ``KeyboardInterrupt``. Calling
     ``train_model`` again with the same arguments resumes from the newest complete checkpoint
-    (the model's own weights are overwritten) and reaches the same final weights.
+    (the model's own weights are overwritten) and reaches the same final weights; a checkpoint
+    of another data seed is refused.
 
     Every ``eval_every`` steps and at the end, each ``valid_sets[name](model)`` is computed,
     written to TensorBoard as ``<name>/<metric>``, and for each ``metric, mode`` in
@@ -386,6 +396,7 @@ def train_model(
     checkpoints = out_dir / "checkpoints"
     optimizer.build(model.trainable_variables)
     _remove_stale(checkpoints)
+    seed = train_data.seed
     state = {"step": 0, "epoch": 0, "batch": 0, "seed": seed, "loss": None, "best": {}}
     resume_from = latest_checkpoint(checkpoints)
     if resume_from is not None:
@@ -437,43 +448,38 @@ def train_model(
             _write_scalar("train/examples_per_second", rate, state["step"])
             _write_scalar("train/learning_rate", float(optimizer.learning_rate), state["step"])
 
-    first_step = saved_step = state["step"]
+    first_step = state["step"]
     losses: list[tf.Tensor] = []
     examples, seconds = 0, 0.0
     with _stop_requests() as requests:
-        while state["step"] < steps and not requests:
-            epoch_batches = 0
-            started = time.perf_counter()
-            for x, y in train_data(seed=seed, epoch=state["epoch"], skip_batches=state["batch"]):
-                losses.append(train_step(x, y))
-                examples += int(x.shape[0])
-                epoch_batches += 1
-                state["step"] += 1
-                state["batch"] += 1
-                last = state["step"] == steps
-                if state["step"] % log_every == 0 or last:
-                    report(losses, examples, seconds + time.perf_counter() - started)
-                    losses, examples, seconds = [], 0, 0.0
-                    started = time.perf_counter()
-                # Evaluation and checkpoints are not training time (examples/s, ETA).
-                seconds += time.perf_counter() - started
-                if state["step"] % eval_every == 0 or last:
-                    evaluate()
-                if state["step"] % checkpoint_every == 0 or last or requests:
-                    _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
-                    saved_step = state["step"]
+        started = time.perf_counter()
+        # One dataset for the whole run (see WindowBatches.dataset); it starts where the
+        # checkpoint left off.
+        batches = train_data.dataset(state["epoch"], state["batch"], epochs=None)
+        for x, y in batches if state["step"] < steps else ():
+            losses.append(train_step(x, y))
+            examples += int(x.shape[0])
+            state["step"] += 1
+            state["epoch"], state["batch"] = divmod(
+                state["epoch"] * train_data.batches_per_epoch + state["batch"] + 1,
+                train_data.batches_per_epoch,
+            )
+            last = state["step"] == steps
+            if state["step"] % log_every == 0 or last:
+                report(losses, examples, seconds + time.perf_counter() - started)
+                losses, examples, seconds = [], 0, 0.0
                 started = time.perf_counter()
-                if last or requests:
-                    break
-            else:
-                if epoch_batches == 0 and state["batch"] == 0:
-                    raise InputError("train_data", f"epoch {state['epoch']} has no batches")
-                state["epoch"] += 1
-                state["batch"] = 0
-        if requests and saved_step != state["step"]:
-            _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
+            # Evaluation and checkpoints are not training time (examples/s, ETA).
+            seconds += time.perf_counter() - started
+            if state["step"] % eval_every == 0 or last:
+                evaluate()
+            if state["step"] % checkpoint_every == 0 or last or requests:
+                _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
+            started = time.perf_counter()
+            if last or requests:
+                break
     writer.close()
-    if requests:
+    if requests and state["step"] < steps:
         if requests[0] == signal.SIGINT:
             raise KeyboardInterrupt
         raise TrainingInterrupted(state["step"])

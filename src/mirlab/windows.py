@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +109,9 @@ class NpyRows:
     """Read-only rows of a ``.npy`` file, read with ``os.pread`` on demand.
 
     Behaves like the array for ``len``, ``shape``, ``dtype`` and ``[start:stop]`` row slices.
-    Unlike a memory map, the pages read never become part of this process's resident memory
-    (they stay in the kernel's page cache), so RSS does not grow with the data read in an
-    epoch: a job that reads more data than its memory limit is not killed for it.
+    Unlike a memory map, the pages read never become part of this process's resident set
+    (they stay in the kernel's page cache), so the RSS of a training job, which schedulers
+    watch, does not grow with the data read in an epoch. Keeps one file descriptor open.
     """
 
     def __init__(self, path: str | Path):
@@ -324,6 +326,151 @@ def spec_augment(
     return out
 
 
+class WindowBatches:
+    """Batches of the windows in ``index``, epoch after epoch, read from disk on demand.
+
+    ``inputs[t]``/``targets[t]``: track ``t``'s input and per-frame target arrays (or ``.npy``
+    paths, read with ``NpyRows``). Epoch ``e`` visits the windows in the order
+    ``shuffled_order(len(index), seed, e)`` (``index`` order without ``shuffle``), cut into
+    ``batches_per_epoch`` batches of ``batch_size`` (the last one smaller unless
+    ``drop_remainder``). Each window is normalised (``normalize``, see ``normalize_batch``),
+    then augmented by ``augment(x, rng)``, whose ``rng`` is drawn from ``(seed, epoch, batch)``
+    so the result does not depend on thread timing. ``target_fn`` turns target frames (e.g.
+    f0 in Hz) into training targets (e.g. ``f0_to_target``); it must work frame by frame, as
+    it gets all ``batch * n_frames`` frames of a batch at once. A batch is a pure function of
+    ``(epoch, batch)``: ``x`` ``(batch, input_length, ...)`` and ``y`` ``(batch, n_frames, ...)``,
+    float32.
+    """
+
+    def __init__(
+        self,
+        inputs: Sequence[ArrayLike],
+        targets: Sequence[ArrayLike],
+        index: np.ndarray,
+        spec: WindowSpec,
+        batch_size: int,
+        seed: int = 0,
+        shuffle: bool = True,
+        normalize: Normalize = "window",
+        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+        target_fn: Callable[[np.ndarray], np.ndarray] | None = None,
+        drop_remainder: bool = False,
+        prefetch: int = 2,
+        num_parallel_calls: int = 2,
+    ):
+        _check_int("batch_size", batch_size, minimum=1)
+        _check_int("seed", seed, minimum=0)
+        _check_int("prefetch", prefetch, minimum=0)
+        _check_int("num_parallel_calls", num_parallel_calls, minimum=1)
+        _check_normalize(normalize)
+        if len(inputs) != len(targets):
+            raise InputError("targets", f"{len(targets)} target arrays for {len(inputs)} inputs")
+        if not inputs:
+            raise InputError("inputs", "no tracks")
+        self.arrays = [open_array(item) for item in inputs]
+        self.target_arrays = [open_array(item) for item in targets]
+        self.index = np.asarray(index, dtype=np.int64).reshape(-1, 2)
+        if len(self.index) and not 0 <= self.index[:, 0].min() <= self.index[:, 0].max() < len(
+            self.arrays
+        ):
+            raise InputError("index", f"track numbers outside 0 .. {len(self.arrays) - 1}")
+        feature_shape = self.arrays[0].shape[1:]
+        for track, array in enumerate(self.arrays):
+            if array.shape[1:] != feature_shape:
+                raise InputError(
+                    f"inputs[{track}]", f"shape {array.shape}, expected (n, *{feature_shape})"
+                )
+        self.spec, self.batch_size, self.seed, self.shuffle = spec, batch_size, seed, shuffle
+        self.normalize, self.augment, self.target_fn = normalize, augment, target_fn
+        self.prefetch, self.num_parallel_calls = prefetch, num_parallel_calls
+        self.x_shape = (spec.input_length, *feature_shape)
+        self.target_shape = (spec.n_frames, *self.target_arrays[0].shape[1:])
+        probe = np.zeros(self.target_shape, dtype=np.float32)
+        self.y_shape = (target_fn(probe) if target_fn else probe).shape
+        if self.y_shape[:1] != (spec.n_frames,):
+            raise InputError(
+                "target_fn", f"returned shape {self.y_shape}, expected ({spec.n_frames}, ...)"
+            )
+        n = len(self.index)
+        self.batches_per_epoch = n // batch_size if drop_remainder else -(-n // batch_size)
+        self._orders: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._orders_lock = threading.Lock()
+
+    def order(self, epoch: int) -> np.ndarray:
+        """Rows of ``index`` in the order of ``epoch`` (the two last used orders are cached)."""
+        if not self.shuffle:
+            return np.arange(len(self.index))
+        with self._orders_lock:
+            if epoch not in self._orders:
+                self._orders[epoch] = shuffled_order(len(self.index), self.seed, epoch)
+            self._orders.move_to_end(epoch)
+            while len(self._orders) > 2:
+                self._orders.popitem(last=False)
+            return self._orders[epoch]
+
+    def read_batch(self, epoch: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``batch`` of epoch ``epoch`` as numpy arrays ``(x, y)``."""
+        size = self.batch_size
+        rows = self.index[self.order(epoch)[batch * size : (batch + 1) * size]]
+        x = np.empty((len(rows), *self.x_shape), dtype=np.float32)
+        y = np.empty((len(rows), *self.target_shape), dtype=np.float32)
+        for i, (track, start) in enumerate(rows):
+            x[i] = read_window(self.arrays[track], start, self.spec)
+            y[i] = read_target(self.target_arrays[track], start, self.spec)
+        # Whole-batch numpy calls: per-window calls would cost more than the reading.
+        x = normalize_batch(x, self.normalize)
+        if self.augment is not None:
+            rng = np.random.default_rng(np.random.SeedSequence([self.seed, epoch, batch]))
+            for i in range(len(x)):
+                x[i] = self.augment(x[i], rng)
+        if self.target_fn is not None:
+            frames = y.reshape(-1, *self.target_shape[1:])
+            y = self.target_fn(frames).reshape(len(rows), *self.y_shape)
+        return x, y
+
+    def dataset(
+        self, epoch: int = 0, skip_batches: int = 0, epochs: int | None = 1
+    ) -> tf.data.Dataset:
+        """``(x, y)`` batches of ``epochs`` epochs (``None``: endless) from ``epoch``, starting
+        at batch ``skip_batches`` of the first without reading the ones before (resuming).
+
+        Batches are read in ``num_parallel_calls`` threads, order kept (deterministic), at
+        most ``prefetch`` finished batches ahead. Build one dataset per run, not one per
+        epoch: TensorFlow keeps the Python function of every dataset ever built, with all it
+        references, until the process ends (tensorflow/tensorflow#37653).
+        """
+        _check_int("epoch", epoch, minimum=0)
+        _check_int("skip_batches", skip_batches, minimum=0)
+        n = self.batches_per_epoch
+        if skip_batches > n:
+            raise InputError("skip_batches", f"{skip_batches} is past the {n} batches of an epoch")
+        first = epoch * n + skip_batches
+        if epochs is None:
+            if n == 0:
+                raise InputError("index", "no batch of windows to train on")
+            positions = tf.data.Dataset.counter(first)
+        else:
+            _check_int("epochs", epochs, minimum=0)
+            positions = tf.data.Dataset.range(first, (epoch + epochs) * n)
+
+        def read_position(position: np.int64) -> tuple[np.ndarray, np.ndarray]:
+            return self.read_batch(*divmod(int(position), n))
+
+        def read(position: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            types = (tf.float32, tf.float32)
+            x, y = tf.numpy_function(read_position, [position], types, stateful=False)
+            x.set_shape((None, *self.x_shape))
+            y.set_shape((None, *self.y_shape))
+            return x, y
+
+        options = tf.data.Options()
+        options.deterministic = True
+        batches = positions.map(
+            read, num_parallel_calls=self.num_parallel_calls, deterministic=True
+        )
+        return batches.prefetch(self.prefetch).with_options(options)
+
+
 def make_dataset(
     inputs: Sequence[ArrayLike],
     targets: Sequence[ArrayLike],
@@ -339,81 +486,17 @@ def make_dataset(
     *,
     target_fn: Callable[[np.ndarray], np.ndarray] | None = None,
     skip_batches: int = 0,
+    epochs: int | None = 1,
     drop_remainder: bool = False,
     num_parallel_calls: int = 2,
 ) -> tf.data.Dataset:
-    """One epoch of ``(x, y)`` float32 batches of the windows in ``index``, read from disk.
-
-    ``inputs[t]``/``targets[t]``: track ``t``'s input and per-frame target arrays (or ``.npy``
-    paths, read with ``NpyRows``). The order is ``shuffled_order(len(index), seed, epoch)``
-    (or ``index`` order without ``shuffle``), cut into batches; ``skip_batches`` starts the
-    epoch at that batch without reading the ones before (resuming a run).
-    Each window is normalised (``normalize``, see ``normalize_batch``), then augmented with
-    ``augment(x, rng)``, whose ``rng`` is drawn from ``(seed, epoch, batch)`` so the result
-    does not depend on thread timing. ``target_fn`` turns target frames (e.g. f0 in Hz) into
-    training targets (e.g. ``f0_to_target``); it must work frame by frame, as it gets all
-    ``batch * n_frames`` frames of a batch at once. ``x``: ``(batch, input_length, ...)``,
-    ``y``: ``(batch, n_frames, ...)``. Reads run in ``num_parallel_calls`` threads with order
-    kept (deterministic) and at most ``prefetch`` finished batches ahead.
-    """
-    _check_int("batch_size", batch_size, minimum=1)
-    _check_int("prefetch", prefetch, minimum=0)
-    _check_int("num_parallel_calls", num_parallel_calls, minimum=1)
-    _check_int("skip_batches", skip_batches, minimum=0)
-    if len(inputs) != len(targets):
-        raise InputError("targets", f"{len(targets)} target arrays for {len(inputs)} inputs")
-    arrays = [open_array(item) for item in inputs]
-    target_arrays = [open_array(item) for item in targets]
-    index = np.asarray(index, dtype=np.int64).reshape(-1, 2)
-    if len(index) and (index[:, 0].min() < 0 or index[:, 0].max() >= len(arrays)):
-        raise InputError("index", f"track numbers outside 0 .. {len(arrays) - 1}")
-    if not arrays:
-        raise InputError("inputs", "no tracks")
-    feature_shape = arrays[0].shape[1:]
-    for track, array in enumerate(arrays):
-        if array.shape[1:] != feature_shape:
-            raise InputError(
-                f"inputs[{track}]", f"shape {array.shape}, expected (n, *{feature_shape})"
-            )
-    _check_normalize(normalize)
-    x_shape = (spec.input_length, *feature_shape)
-    target_shape = (spec.n_frames, *target_arrays[0].shape[1:])
-    probe = np.zeros(target_shape, dtype=np.float32)
-    y_shape = (target_fn(probe) if target_fn else probe).shape
-    if y_shape[:1] != (spec.n_frames,):
-        raise InputError("target_fn", f"returned shape {y_shape}, expected ({spec.n_frames}, ...)")
-
-    order = shuffled_order(len(index), seed, epoch) if shuffle else np.arange(len(index))
-    n_batches = len(order) // batch_size if drop_remainder else -(-len(order) // batch_size)
-
-    def read_batch(batch: np.int64) -> tuple[np.ndarray, np.ndarray]:
-        rows = index[order[batch * batch_size : (batch + 1) * batch_size]]
-        x = np.empty((len(rows), *x_shape), dtype=np.float32)
-        y = np.empty((len(rows), *target_shape), dtype=np.float32)
-        for i, (track, start) in enumerate(rows):
-            x[i] = read_window(arrays[track], start, spec)
-            y[i] = read_target(target_arrays[track], start, spec)
-        # Whole-batch numpy calls: per-window calls would cost more than the reading.
-        x = normalize_batch(x, normalize)
-        if augment is not None:
-            rng = np.random.default_rng(np.random.SeedSequence([seed, epoch, int(batch)]))
-            for i in range(len(x)):
-                x[i] = augment(x[i], rng)
-        if target_fn is not None:
-            y = target_fn(y.reshape(-1, *target_shape[1:])).reshape(len(rows), *y_shape)
-        return x, y
-
-    def read(batch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        x, y = tf.numpy_function(read_batch, [batch], (tf.float32, tf.float32), stateful=False)
-        x.set_shape((None, *x_shape))
-        y.set_shape((None, *y_shape))
-        return x, y
-
-    options = tf.data.Options()
-    options.deterministic = True
-    dataset = tf.data.Dataset.range(min(skip_batches, n_batches), n_batches)
-    dataset = dataset.map(read, num_parallel_calls=num_parallel_calls, deterministic=True)
-    return dataset.prefetch(prefetch).with_options(options)
+    """``(x, y)`` batches of epoch ``epoch`` (and ``epochs - 1`` more; ``None``: endless) of
+    the windows in ``index``, read from disk: ``WindowBatches(...).dataset(...)``."""
+    batches = WindowBatches(
+        inputs, targets, index, spec, batch_size, seed, shuffle, normalize, augment,
+        target_fn, drop_remainder, prefetch, num_parallel_calls,
+    )  # fmt: skip
+    return batches.dataset(epoch, skip_batches, epochs)
 
 
 def predict_track(
