@@ -12,10 +12,12 @@ include: "rules/preprocess.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/figures.smk"
 
 
 rule all:
     input:
         preprocessing_targets(),
         experiment_targets(),
+        figure_targets(),
     default_target: True

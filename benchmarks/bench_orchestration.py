@@ -26,8 +26,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -82,16 +84,28 @@ def write_config(workdir: Path, config: dict) -> None:
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def snakemake(workdir: Path, *args: str) -> tuple[float, str]:
-    """Run the repository's Snakefile in ``workdir``; (wall seconds, stdout + stderr)."""
-    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run ``command``: (wall seconds, CPU seconds of it and its children, stdout + stderr).
+
+    CPU seconds (user + system, every process it waited for) hardly change with the load
+    that other users put on the machine, unlike wall seconds.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
-    seconds = time.perf_counter() - start
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     output = result.stdout + result.stderr
     if result.returncode != 0:
-        raise SystemExit(f"snakemake {' '.join(args)} failed in {workdir}:\n{output[-3000:]}")
-    return seconds, output
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{output[-3000:]}")
+    return wall, cpu, output
+
+
+def snakemake(workdir: Path, *args: str) -> tuple[float, float, str]:
+    """Run the repository's Snakefile in ``workdir``: wall and CPU seconds, output."""
+    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    return timed(command, workdir)
 
 
 def planned_outputs(workdir: Path) -> dict[str, str]:
@@ -100,7 +114,7 @@ def planned_outputs(workdir: Path) -> dict[str, str]:
     Refuses a DAG that holds anything but preprocessing, so that this benchmark measures
     what it says even if the default target grows.
     """
-    _, output = snakemake(workdir, "--summary")
+    *_, output = snakemake(workdir, "--summary")
     rows = [line.split("\t") for line in output.splitlines() if line.count("\t") >= 4]
     outputs = {row[0]: row[2] for row in rows[1:]}
     other = set(outputs.values()) - set(PREPROCESSING_RULES)
@@ -183,55 +197,46 @@ def run_library_child(plan: Path, folder: Path, timings: Path) -> None:
     timings.write_text(json.dumps(seconds))
 
 
-def run_library(config: dict, cores: int, folder: Path) -> tuple[float, dict[str, float]]:
-    """Wall seconds of a fresh process that runs every preprocessing call; seconds per call."""
+def run_library(config: dict, cores: int, folder: Path) -> tuple[float, float, dict[str, float]]:
+    """A fresh process runs every preprocessing call: wall and CPU seconds, seconds per call."""
     folder.mkdir(parents=True)
     plan, timings = folder / "plan.json", folder / "timings.json"
     plan.write_text(json.dumps(library_steps(config, cores)))
     command = [sys.executable, __file__, "--library-child", str(plan), str(folder / "data"),
                str(timings)]  # fmt: skip
-    start = time.perf_counter()
-    subprocess.run(command, check=True)
-    return time.perf_counter() - start, json.loads(timings.read_text())
+    wall, cpu, _ = timed(command)
+    return wall, cpu, json.loads(timings.read_text())
 
 
-def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, dict[str, float], int]:
-    """Wall seconds of ``snakemake --cores`` on ``config``; seconds per job; number of jobs."""
+def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, float, dict[str, float]]:
+    """``snakemake --cores`` on ``config``: wall and CPU seconds, seconds per job."""
     write_config(workdir, config)
     outputs = planned_outputs(workdir)
-    seconds, _ = snakemake(workdir, "--cores", str(cores))
+    wall, cpu, _ = snakemake(workdir, "--cores", str(cores))
     missing = [path for path in outputs if not (workdir / path).exists()]
     if missing:
         raise SystemExit(f"snakemake did not build {missing}")
-    return seconds, job_benchmarks(workdir), len(outputs)
-
-
-def command_seconds(command: list[str], repeats: int, cwd: Path | None = None) -> float:
-    """Median wall seconds of ``command``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return wall, cpu, job_benchmarks(workdir)
 
 
 def fixed_costs(workdir: Path, cores: int, repeats: int = 3) -> dict[str, float]:
-    """Start-up costs that Snakemake pays and one library process pays once (wall seconds).
+    """Start-up costs: each Snakemake job pays the imports, ``snakemake`` its own start and DAG.
 
-    ``workdir`` holds a finished Snakemake run, so ``snakemake`` there has nothing to do.
+    Median wall seconds; ``workdir`` holds a finished Snakemake run, so ``snakemake`` there
+    has nothing to do.
     """
     python = sys.executable
-    snake = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
-    return {
-        "python_bare": command_seconds([python, "-c", "pass"], repeats),
-        "import_snakemake_script": command_seconds([python, "-c", "import snakemake.script"],
-                                                   repeats),
-        "import_mirlab_preprocess": command_seconds([python, "-c", "import mirlab.preprocess"],
-                                                    repeats),
-        "snakemake_nothing_to_do": command_seconds([*snake, "--cores", str(cores)], repeats,
-                                                   workdir),
+    commands = {
+        "python_bare": [python, "-c", "pass"],
+        "import_snakemake_script": [python, "-c", "import snakemake.script"],
+        "import_mirlab_preprocess": [python, "-c", "import mirlab.preprocess"],
+        "snakemake_nothing_to_do": [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"),
+                                    "-d", str(workdir), "--cores", str(cores)],
     }  # fmt: skip
+    return {
+        name: statistics.median(timed(command, workdir)[0] for _ in range(repeats))
+        for name, command in commands.items()
+    }
 
 
 def main() -> None:
@@ -253,36 +258,43 @@ def main() -> None:
 
     config = bench_config(args.tracks, args.duration, args.features)
     started = time.perf_counter()
+    sides = ("snakemake", "library")
+    runs = {side: [] for side in sides}
     with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
         scratch = Path(scratch)
-        runs = {"snakemake": [], "library": []}
-        jobs = {"snakemake": [], "library": []}
         for repeat in range(args.repeats):
-            order = ("snakemake", "library") if repeat % 2 == 0 else ("library", "snakemake")
-            for side in order:
+            for side in sides if repeat % 2 == 0 else sides[::-1]:
                 folder = scratch / f"{side}{repeat}"
+                load_before = os.getloadavg()[0]
                 if side == "snakemake":
-                    seconds, per_job, n_jobs = run_snakemake(config, args.cores, folder)
+                    wall, cpu, per_job = run_snakemake(config, args.cores, folder)
                 else:
-                    seconds, per_job = run_library(config, args.cores, folder)
-                runs[side].append(seconds)
-                jobs[side].append(per_job)
-                print(f"repeat {repeat} {side:<10}{seconds:8.1f} s", flush=True)
+                    wall, cpu, per_job = run_library(config, args.cores, folder)
+                load = (load_before, os.getloadavg()[0])
+                runs[side].append({"wall": wall, "cpu": cpu, "jobs": per_job, "load1": load})
+                print(f"repeat {repeat} {side:<10}{wall:7.1f} s wall {cpu:7.1f} s CPU, "
+                      f"load {load[0]:.1f} -> {load[1]:.1f}", flush=True)  # fmt: skip
                 if repeat < args.repeats - 1:
                     shutil.rmtree(folder)
+        n_jobs = len(planned_outputs(scratch / f"snakemake{args.repeats - 1}"))
         costs = fixed_costs(scratch / f"snakemake{args.repeats - 1}", args.cores)
 
-    median = {side: statistics.median(times) for side, times in runs.items()}
+    def median(side: str, key: str) -> float:
+        return statistics.median(run[key] for run in runs[side])
+
+    wall = {side: median(side, "wall") for side in sides}
+    cpu = {side: median(side, "cpu") for side in sides}
     per_job = {
-        job: {side: statistics.median(run[job] for run in jobs[side]) for side in jobs}
-        for job in jobs["library"][0]
+        job: {side: statistics.median(run["jobs"][job] for run in runs[side]) for side in sides}
+        for job in runs["library"][0]["jobs"]
     }
-    ratio = median["snakemake"] / median["library"]
+    ratio = wall["snakemake"] / wall["library"]
     result = {
         "summary": {
-            "snakemake_s": median["snakemake"],
-            "library_s": median["library"],
+            "snakemake_s": wall["snakemake"],
+            "library_s": wall["library"],
             "snakemake_over_library": ratio,
+            "cpu_snakemake_over_library": cpu["snakemake"] / cpu["library"],
         },
         "tracks": args.tracks,
         "duration_s": args.duration,
@@ -292,34 +304,35 @@ def main() -> None:
             {f["sr"] for f in config["features"].values()} | set(config["audio_rates"])
         ),
         "cores": args.cores,
+        "cpu_count": os.cpu_count(),
         "repeats": args.repeats,
         "jobs": n_jobs,
-        "wall_seconds": runs,
-        "median_wall_seconds": median,
+        "runs": runs,
+        "median_wall_seconds": wall,
+        "median_cpu_seconds": cpu,
         "snakemake_over_library": ratio,
         "target_ratio": 1.3,
-        "per_job_median_seconds": per_job,
-        "sum_of_jobs_seconds": {
-            side: sum(times[side] for times in per_job.values()) for side in jobs
-        },
+        "per_job_median_wall_seconds": per_job,
         "fixed_costs_seconds": costs,
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "date": time.strftime("%Y-%m-%d"),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
         "total_seconds": time.perf_counter() - started,
     }
 
     print(f"{args.tracks} tracks x {args.duration:g} s, features {', '.join(config['features'])}, "
-          f"--cores {args.cores}, median of {args.repeats}")  # fmt: skip
-    print(f"{'job':<36}{'snakemake s':>12}{'library s':>11}{'diff':>7}")
+          f"--cores {args.cores}, {n_jobs} jobs, median of {args.repeats}")  # fmt: skip
+    print(f"{'job (wall s)':<34}{'snakemake':>10}{'library':>9}{'diff':>7}")
     for job, times in per_job.items():
         diff = times["snakemake"] - times["library"]
-        print(f"{job:<36}{times['snakemake']:>12.2f}{times['library']:>11.2f}{diff:>7.2f}")
-    print(f"{'whole run (wall)':<36}{median['snakemake']:>12.1f}{median['library']:>11.1f}"
-          f"{median['snakemake'] - median['library']:>7.1f}")  # fmt: skip
-    print(f"snakemake / library: {ratio:.3f} (target <= 1.3)")
+        print(f"{job:<34}{times['snakemake']:>10.2f}{times['library']:>9.2f}{diff:>7.2f}")
+    for name, values in (("whole run, wall s", wall), ("whole run, CPU s", cpu)):
+        diff = values["snakemake"] - values["library"]
+        print(f"{name:<34}{values['snakemake']:>10.1f}{values['library']:>9.1f}{diff:>7.1f}")
+    print(f"snakemake / library, wall: {ratio:.3f} (target <= 1.3); "
+          f"CPU: {result['summary']['cpu_snakemake_over_library']:.3f}")  # fmt: skip
     for name, seconds in costs.items():
-        print(f"fixed cost {name:<30}{seconds:6.2f} s")
+        print(f"start-up {name:<32}{seconds:6.2f} s wall")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
 

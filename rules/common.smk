@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from mirlab.config import check_config, check_dataset_roots, param_key
-from mirlab.experiments import check_experiments, expand_experiments
+from mirlab.experiments import check_comparisons, check_experiments, expand_experiments
 
 check_config(config, Path(workflow.basedir, "config", "schema.yaml"))
 check_dataset_roots(config["datasets"], base=workflow.basedir)
@@ -17,6 +17,8 @@ wildcard_constraints:
     feature=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     excerpt=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     key=r"[0-9a-f]{10}",
+    a=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    b=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     fkey=r"[0-9a-f]{10}",
     gkey=r"[0-9a-f]{10}",
     skey=r"[0-9a-f]{10}",
@@ -173,6 +175,7 @@ def preprocessing_targets():
 
 EXPERIMENTS = expand_experiments(config["experiments"])
 check_experiments(EXPERIMENTS, config)
+check_comparisons(config["compare"], EXPERIMENTS)
 
 
 def current_experiment(wildcards):
@@ -262,12 +265,36 @@ def result_entries():
     for name, experiment in EXPERIMENTS.items():
         for seed in experiment["seeds"]:
             for test in experiment["test"]:
-                summary = f"results/{name}/seed{seed}/eval/{test['dataset']}/summary.csv"
+                folder = f"results/{name}/seed{seed}/eval/{test['dataset']}"
                 entries.append(
                     {"experiment": name, "seed": seed, "dataset": test["dataset"],
-                     "split": test["part"], "summary": summary}
+                     "split": test["part"], "summary": f"{folder}/summary.csv",
+                     "per_track": f"{folder}/per_track.csv"}
                 )
     return entries
+
+
+def dataset_excerpts(dataset):
+    """Configured excerpts of ``dataset`` as (name, track, start, end) mappings."""
+    return [
+        {"name": name, **excerpt}
+        for name, excerpt in config["excerpts"].items()
+        if excerpt["dataset"] == dataset
+    ]
+
+
+def figure_targets():
+    targets = [
+        f"reports/figures/{entry['experiment']}/seed{entry['seed']}/{entry['dataset']}"
+        for entry in result_entries()
+    ]
+    targets += [
+        f"reports/figures/compare/{pair['dataset']}/{pair['a']}/{pair['b']}.png"
+        for pair in config["compare"]
+    ]
+    if EXPERIMENTS:
+        targets.append("reports/figures/results")
+    return targets
 
 
 def experiment_targets():

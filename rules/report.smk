@@ -2,7 +2,9 @@ rule results_table:
     input:
         [entry["summary"] for entry in result_entries()],
     output:
-        csv="reports/results.csv",
+        csv=report(
+            "reports/results.csv", caption="../captions/results_table.rst", category="Results"
+        ),
         parquet="reports/results.parquet",
     params:
         entries=result_entries(),

@@ -27,10 +27,26 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
 @pytest.mark.parametrize(
     ("edit", "key", "problem"),
     [
-        (lambda c: c["datasets"]["synth"]["generate"].update(n_track=3), "datasets.synth.generate", "n_track"),
-        (lambda c: c["datasets"]["synth"]["generate"].update(n_tracks="many"), "datasets.synth.generate.n_tracks", "not of type integer"),
-        (lambda c: c["datasets"]["synth"].update(loader="medleydbb"), "datasets.synth.loader", "'medleydbb' is not one of"),
-        (lambda c: c["features"]["hcqt"].update(hop_length=-1), "features.hcqt.hop_length", "minimum"),
+        (
+            lambda c: c["datasets"]["synth"]["generate"].update(n_track=3),
+            "datasets.synth.generate",
+            "n_track",
+        ),
+        (
+            lambda c: c["datasets"]["synth"]["generate"].update(n_tracks="many"),
+            "datasets.synth.generate.n_tracks",
+            "not of type integer",
+        ),
+        (
+            lambda c: c["datasets"]["synth"].update(loader="medleydbb"),
+            "datasets.synth.loader",
+            "'medleydbb' is not one of",
+        ),
+        (
+            lambda c: c["features"]["hcqt"].update(hop_length=-1),
+            "features.hcqt.hop_length",
+            "minimum",
+        ),
         (lambda c: c.update(featurs={}), "(top level)", "featurs"),
     ],
 )
@@ -61,7 +77,11 @@ def test_param_key_follows_every_value_not_key_order():
 
 
 def test_conda_env_pins_equal_the_lock_file():
-    lock = {line.strip() for line in (REPO / "requirements.lock").read_text().splitlines() if line.strip()}
+    lock = {
+        line.strip()
+        for line in (REPO / "requirements.lock").read_text().splitlines()
+        if line.strip()
+    }
     env = yaml.safe_load((REPO / "envs" / "mirlab.yaml").read_text())
     pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
     assert set(pip_section) == lock

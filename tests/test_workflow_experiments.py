@@ -13,9 +13,11 @@ from tests.workflow_utils import snakemake, write_config
 pytestmark = pytest.mark.workflow
 
 TRAINING = {"steps": 4, "batch_size": 4, "checkpoint_every": 2, "eval_every": 2}
-PARTS = {"train": [{"dataset": "tiny", "part": "train"}],
-         "validate": [{"dataset": "tiny", "part": "valid"}],
-         "test": [{"dataset": "tiny", "part": "test"}]}
+PARTS = {
+    "train": [{"dataset": "tiny", "part": "train"}],
+    "validate": [{"dataset": "tiny", "part": "valid"}],
+    "test": [{"dataset": "tiny", "part": "test"}],
+}
 
 
 def tiny_config(estimates: str) -> dict:
@@ -32,23 +34,49 @@ def tiny_config(estimates: str) -> dict:
             "cqt": {"kind": "cqt", "sr": 22050, "hop_length": 256},
         },
         "experiments": {
-            "hcnn": {"task": "melody", "method": "train", "model": "hcnn",
-                     "input": {"feature": "cqt"}, "window": {"n_frames": 16, "hop": 16},
-                     "model_args": {"filters": [4, 4, 4]},
-                     "training": TRAINING, "seeds": [0], **PARTS,
-                     "grid": {"window.context": [0, 2]}},
-            "crepe": {"task": "melody", "method": "train", "model": "crepe",
-                      "model_args": {"capacity_multiplier": 1},
-                      "input": {"audio_sr": 16000, "hop_length": 160},
-                      "window": {"n_frames": 1, "hop": 4},
-                      "training": TRAINING, **PARTS},
-            "pyin": {"task": "melody", "method": "baseline", "baseline": "pyin",
-                     "input": {"audio_sr": 22050, "hop_length": 256}, "test": PARTS["test"]},
-            "salience": {"task": "melody", "method": "baseline", "baseline": "salience_peak",
-                         "input": {"feature": "hcqt"}, "validate": PARTS["validate"],
-                         "test": PARTS["test"]},
-            "oracle": {"task": "melody", "method": "external", "estimates": estimates,
-                       "test": PARTS["test"]},
+            "hcnn": {
+                "task": "melody",
+                "method": "train",
+                "model": "hcnn",
+                "input": {"feature": "cqt"},
+                "window": {"n_frames": 16, "hop": 16},
+                "model_args": {"filters": [4, 4, 4]},
+                "training": TRAINING,
+                "seeds": [0],
+                **PARTS,
+                "grid": {"window.context": [0, 2]},
+            },
+            "crepe": {
+                "task": "melody",
+                "method": "train",
+                "model": "crepe",
+                "model_args": {"capacity_multiplier": 1},
+                "input": {"audio_sr": 16000, "hop_length": 160},
+                "window": {"n_frames": 1, "hop": 4},
+                "training": TRAINING,
+                **PARTS,
+            },
+            "pyin": {
+                "task": "melody",
+                "method": "baseline",
+                "baseline": "pyin",
+                "input": {"audio_sr": 22050, "hop_length": 256},
+                "test": PARTS["test"],
+            },
+            "salience": {
+                "task": "melody",
+                "method": "baseline",
+                "baseline": "salience_peak",
+                "input": {"feature": "hcqt"},
+                "validate": PARTS["validate"],
+                "test": PARTS["test"],
+            },
+            "oracle": {
+                "task": "melody",
+                "method": "external",
+                "estimates": estimates,
+                "test": PARTS["test"],
+            },
         },
     }
 
@@ -72,11 +100,21 @@ def workdir(tmp_path_factory):
 def test_results_table_has_one_row_per_experiment_seed_dataset(workdir):
     table = pd.read_csv(workdir / "reports" / "results.csv")
     assert sorted(table["experiment"]) == [
-        "crepe", "hcnn-context0", "hcnn-context2", "oracle", "pyin", "salience"
+        "crepe",
+        "hcnn-context0",
+        "hcnn-context2",
+        "oracle",
+        "pyin",
+        "salience",
     ]
     assert set(table["dataset"]) == {"tiny"} and set(table["split"]) == {"test"}
-    for metric in ("overall_accuracy", "raw_pitch_accuracy", "voicing_recall",
-                   "raw_pitch_accuracy_25c", "overall_accuracy.ci_low"):
+    for metric in (
+        "overall_accuracy",
+        "raw_pitch_accuracy",
+        "voicing_recall",
+        "raw_pitch_accuracy_25c",
+        "overall_accuracy.ci_low",
+    ):
         assert table[metric].between(0, 1).all(), metric
     assert table.loc[table["experiment"] == "hcnn-context2", "param.window.context"].item() == 2
     parquet = pd.read_parquet(workdir / "reports" / "results.parquet")

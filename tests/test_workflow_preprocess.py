@@ -31,12 +31,16 @@ def tiny_config(fixtures_dir: Path) -> dict:
             },
         },
         "features": {
-            "cqt": {"kind": "cqt", "sr": 16000, "hop_length": 160, "n_octaves": 5,
-                    "bins_per_octave": 12},
+            "cqt": {
+                "kind": "cqt",
+                "sr": 16000,
+                "hop_length": 160,
+                "n_octaves": 5,
+                "bins_per_octave": 12,
+            },
         },
         "audio_rates": [8000],
-        "excerpts": {"first": {"dataset": "tiny", "track": "synth_0000", "start": 0.5,
-                               "end": 1.5}},
+        "excerpts": {"first": {"dataset": "tiny", "track": "synth_0000", "start": 0.5, "end": 1.5}},
     }
 
 
@@ -71,7 +75,9 @@ def test_audio_features_and_annotation_grid_agree(workdir):
     assert (manifest["n_samples"] == 32000).all()
     features = only("data/tiny/*/features/cqt-*", workdir)
     feature_manifest = pd.read_parquet(features / "manifest.parquet")
-    grid = pd.read_parquet(only("data/tiny/*/annotations/sr16000_hop160", workdir) / "melody.parquet")
+    grid = pd.read_parquet(
+        only("data/tiny/*/annotations/sr16000_hop160", workdir) / "melody.parquet"
+    )
     for row in feature_manifest.itertuples():
         cqt = np.load(features / row.file, mmap_mode="r")
         assert cqt.shape == (row.n_frames, 60)
@@ -85,7 +91,8 @@ def test_real_format_dataset_goes_through_the_same_dag(workdir, fixtures_dir):
     assert index["track_id"].tolist() == ["AClassicEducation_NightOwl_STEM_08"]
     original = pd.read_parquet(only("data/stems/*/annotations/original", workdir) / "pitch.parquet")
     reference = np.loadtxt(
-        fixtures_dir / "mdb_stem_synth/annotation_stems/AClassicEducation_NightOwl_STEM_08.RESYN.csv",
+        fixtures_dir
+        / "mdb_stem_synth/annotation_stems/AClassicEducation_NightOwl_STEM_08.RESYN.csv",
         delimiter=",",
     )
     np.testing.assert_allclose(original["f0"], reference[:, 1])
@@ -127,4 +134,6 @@ def test_bad_config_is_a_one_line_error_naming_the_key(tmp_path, fixtures_dir):
     write_config(tmp_path, config)
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
-    assert "config key datasets.tiny.generate: unknown key 'n_track'" in result.stdout + result.stderr
+    assert (
+        "config key datasets.tiny.generate: unknown key 'n_track'" in result.stdout + result.stderr
+    )

@@ -186,4 +186,22 @@ def check_experiments(experiments: dict[str, dict], config: dict) -> None:
         if experiment.get("baseline") == "salience_peak":
             kind = config["features"].get(spec.get("feature"), {}).get("kind")
             if kind != "hcqt":
-                raise InputError(f"{where}.input", "the salience_peak baseline reads an hcqt feature")
+                raise InputError(
+                    f"{where}.input", "the salience_peak baseline reads an hcqt feature"
+                )
+
+
+def check_comparisons(pairs: list[dict], experiments: dict[str, dict]) -> None:
+    """Each compared pair names two expanded experiments (seed 0) that both test ``dataset``."""
+    for number, pair in enumerate(pairs):
+        where = f"config key compare[{number}]"
+        for side in ("a", "b"):
+            experiment = experiments.get(pair[side])
+            if experiment is None:
+                raise InputError(where, f"no experiment {pair[side]!r}")
+            if 0 not in experiment["seeds"]:
+                raise InputError(where, f"experiment {pair[side]!r} has no seed 0")
+            if pair["dataset"] not in {entry["dataset"] for entry in experiment["test"]}:
+                raise InputError(
+                    where, f"experiment {pair[side]!r} does not test {pair['dataset']!r}"
+                )

@@ -105,7 +105,9 @@ def compare_figure(
     for folder in (predictions_a, predictions_b):
         est_times, est_f0 = read_estimate_csv(Path(folder) / f"{track_id}.csv")
         series.append(estimate_on_reference(ref_times, est_times, est_f0))
-    times, ref, est_a, est_b = _excerpt(ref_times, ref_f0, *series, start=0.0, end=PIANOROLL_SECONDS)
+    times, ref, est_a, est_b = _excerpt(
+        ref_times, ref_f0, *series, start=0.0, end=PIANOROLL_SECONDS
+    )
     fig = plots.compare_figure(times, ref, est_a, est_b, *names)
     fig.suptitle(f"{track_id}, first {PIANOROLL_SECONDS:g} s")
     with atomic_path(output) as tmp:
@@ -133,15 +135,19 @@ def results_figures(results: str | Path, per_track: list[dict], output: str | Pa
         ignore_index=True,
     ).drop_duplicates(["experiment", "dataset", "metric"])
     tracks = pd.concat(
-        [pd.read_csv(e["per_track"]).assign(experiment=e["experiment"], dataset=e["dataset"])
-         for e in per_track],
+        [
+            pd.read_csv(e["per_track"]).assign(experiment=e["experiment"], dataset=e["dataset"])
+            for e in per_track
+        ],
         ignore_index=True,
     )
     with atomic_directory(output) as tmp:
         for metric in RESULT_METRICS:
             _save(plots.metric_by_method(long, metric), tmp / f"metric-{metric}.png")
-            _save(plots.per_track_distribution(tracks, metric, hue="dataset"),
-                  tmp / f"per_track-{metric}.png")
+            _save(
+                plots.per_track_distribution(tracks, metric, hue="dataset"),
+                tmp / f"per_track-{metric}.png",
+            )
         for base, x in sweeps(table):
             rows = table[table["experiment"].str.split("-").str[0] == base]
             fig = plots.metric_vs_hyperparameters(rows, "overall_accuracy", x, hue="dataset")

@@ -21,6 +21,7 @@ from mirlab.decode import apply_voicing, decode_salience, tune_voicing_threshold
 from mirlab.errors import InputError
 from mirlab.evaluate import (
     evaluate_directory,
+    evaluate_tracks,
     read_estimate_csv,
     summarize,
     write_estimate_csv,
@@ -30,15 +31,7 @@ from mirlab.experiments import DatasetPaths
 from mirlab.models import build_model
 from mirlab.storage import atomic_directory, write_json
 from mirlab.targets import PitchBins, f0_to_target
-from mirlab.train import (
-    MelodyTrack,
-    enable_determinism,
-    make_optimizer,
-    melody_validator,
-    salience_decoder,
-    save_model_bundle,
-    train_model,
-)
+from mirlab.train import enable_determinism, make_optimizer, save_model_bundle, train_model
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +62,14 @@ def window_spec(experiment: dict, hop_length: int) -> windows.WindowSpec:
             hop_length=hop_length,
             window_samples=window_samples,
         )
-    return windows.WindowSpec(n_frames=window["n_frames"], context=window["context"], hop=window["hop"])
+    return windows.WindowSpec(
+        n_frames=window["n_frames"], context=window["context"], hop=window["hop"]
+    )
 
 
-def build_experiment_model(experiment: dict, spec: windows.WindowSpec, feature_shape: tuple) -> keras.Model:
+def build_experiment_model(
+    experiment: dict, spec: windows.WindowSpec, feature_shape: tuple
+) -> keras.Model:
     """Build the experiment's model for windows of ``spec`` over inputs of ``feature_shape``.
 
     Raw-audio models get their window and context from ``spec``; a feature model gets a
@@ -106,15 +103,6 @@ def build_experiment_model(experiment: dict, spec: windows.WindowSpec, feature_s
     return keras.Model(inputs, y, name=f"{name}_windowed")
 
 
-def _melody_tracks(data: DatasetPaths, part: str) -> list[MelodyTrack]:
-    track_ids = data.track_ids(part)
-    references = data.references(track_ids)
-    return [
-        MelodyTrack(track_id, path, *references[track_id])
-        for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True)
-    ]
-
-
 def _loss(experiment: dict, bins: PitchBins):
     miss_weight = experiment["training"]["miss_weight"]
     if miss_weight:
@@ -127,8 +115,13 @@ def _augment(experiment: dict, spec: windows.WindowSpec):
         return None
     if spec.input != "frames":
         raise InputError("training.spec_augment", "SpecAugment masks need feature inputs")
-    return partial(windows.spec_augment, n_time_masks=2, max_time=max(1, spec.input_length // 8),
-                   n_freq_masks=2, max_freq=24)
+    return partial(
+        windows.spec_augment,
+        n_time_masks=2,
+        max_time=max(1, spec.input_length // 8),
+        n_freq_masks=2,
+        max_freq=24,
+    )
 
 
 def train_experiment(
@@ -188,12 +181,8 @@ def train_experiment(
         decay_rate=training["lr_decay"],
         clipnorm=training.get("clipnorm"),
     )
-    validation = {
-        f"{data.name}.{part}": (_melody_tracks(data, part), data) for data, part in valid_sets
-    }
     validators = {
-        name: melody_validator(tracks, spec, data.frame_period, salience_decoder(bins))
-        for name, (tracks, data) in validation.items()
+        f"{data.name}.{part}": MelodyValidator(data, part, spec, bins) for data, part in valid_sets
     }
     result = train_model(
         model,
@@ -209,7 +198,7 @@ def train_experiment(
         eval_every=training["eval_every"],
         log_every=max(1, min(100, training["steps"] // 20)),
     )
-    threshold = _tune_threshold(model, validation, spec, bins)
+    threshold = _tune_threshold(model, list(validators.values()))
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)
         write_json(
@@ -218,21 +207,68 @@ def train_experiment(
         )
 
 
-def _tune_threshold(model, validation: dict, spec: windows.WindowSpec, bins: PitchBins) -> float:
-    """Voicing threshold maximising overall accuracy on the validation tracks' frame grid."""
-    confidences, f0s, references = [], [], []
-    for tracks, data in validation.values():
-        grid = data.grid_f0([track.track_id for track in tracks])
-        for track, reference in zip(tracks, grid, strict=True):
-            salience = windows.predict_track(model, track.inputs, spec, n_frames=len(reference))
-            f0, confidence = decode_salience(salience, bins, RADIUS_BINS)
-            confidences.append(confidence)
-            f0s.append(f0)
-            references.append(reference)
-    if not references:
+class MelodyValidator:
+    """Validation on full tracks with the final evaluator, at the best voicing threshold.
+
+    Called with a model, it predicts every track of ``data``'s ``part``, tunes the voicing
+    threshold on the frame grid (as the final model will be), and returns the mean of every
+    ``melody_metrics`` score against the original references, plus ``voicing_threshold``.
+    A fixed threshold would score an early model whose salience peaks stay below it as
+    "all unvoiced", whatever its pitch accuracy.
+    """
+
+    def __init__(self, data: DatasetPaths, part: str, spec: windows.WindowSpec, bins: PitchBins):
+        self.spec, self.bins = spec, bins
+        self.track_ids = data.track_ids(part)
+        self.inputs = data.input_files(self.track_ids)
+        self.grids = data.grid_f0(self.track_ids)
+        self.references = data.references(self.track_ids)
+        self.frame_period = data.frame_period
+
+    def decode(self, model: keras.Model) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(f0 Hz, confidence) per track, before any voicing decision."""
+        return [
+            decode_salience(
+                windows.predict_track(model, path, self.spec, n_frames=len(grid)),
+                self.bins,
+                RADIUS_BINS,
+            )
+            for path, grid in zip(self.inputs, self.grids, strict=True)
+        ]
+
+    def __call__(self, model: keras.Model) -> dict[str, float]:
+        decoded = self.decode(model)
+        threshold = tune_voicing_threshold(
+            [confidence for _, confidence in decoded], [f0 for f0, _ in decoded], self.grids
+        )
+        scores = evaluate_tracks(
+            (
+                track_id,
+                *self.references[track_id],
+                np.arange(len(f0)) * self.frame_period,
+                apply_voicing(f0, confidence, threshold),
+            )
+            for track_id, (f0, confidence) in zip(self.track_ids, decoded, strict=True)
+        )
+        means = scores.drop(columns="track_id").mean()
+        return {
+            **{name: float(value) for name, value in means.items()},
+            "voicing_threshold": float(threshold),
+        }
+
+
+def _tune_threshold(model: keras.Model, validators: list[MelodyValidator]) -> float:
+    """Voicing threshold maximising overall accuracy over all validation tracks' frame grids."""
+    if not validators:
         log.warning("no validation set: voicing threshold left at 0.5")
         return 0.5
-    return float(tune_voicing_threshold(confidences, f0s, references))
+    confidences, f0s, grids = [], [], []
+    for validator in validators:
+        for (f0, confidence), grid in zip(validator.decode(model), validator.grids, strict=True):
+            confidences.append(confidence)
+            f0s.append(f0)
+            grids.append(grid)
+    return float(tune_voicing_threshold(confidences, f0s, grids))
 
 
 def predict_experiment(
@@ -303,7 +339,10 @@ def _tune_salience_peak(valid_sets, frequencies: np.ndarray) -> float:
 
 
 def evaluate_predictions(
-    predictions: str | Path, data: DatasetPaths, part: str, per_track_path: str | Path,
+    predictions: str | Path,
+    data: DatasetPaths,
+    part: str,
+    per_track_path: str | Path,
     summary_path: str | Path,
 ) -> None:
     """Score a folder of MIREX CSVs against the original references of ``data``'s ``part``."""

@@ -58,7 +58,10 @@ def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1)
     )
     with atomic_directory(output) as tmp:
         synth.write_synth_dataset(
-            tmp, n_tracks=generate["n_tracks"], seed=generate["seed"], params=params,
+            tmp,
+            n_tracks=generate["n_tracks"],
+            seed=generate["seed"],
+            params=params,
             workers=workers,
         )
     logger.info("generated %d tracks into %s", generate["n_tracks"], output)
@@ -105,7 +108,9 @@ def resample_dataset(
     """Write every track's ``source`` audio as mono float32 ``.npy`` at ``sr`` Hz."""
     tracks = datasets.tracks_from_table(pd.read_parquet(index))
     with atomic_directory(output) as tmp:
-        rows = map_tracks(partial(_resample_track, source=source, sr=sr, folder=tmp), tracks, workers)
+        rows = map_tracks(
+            partial(_resample_track, source=source, sr=sr, folder=tmp), tracks, workers
+        )
         write_parquet(pd.DataFrame(rows), tmp / MANIFEST)
 
 
@@ -152,7 +157,9 @@ def grid_annotations(
             table = pd.read_parquet(table_path)
             gridded = []
             for track_id, rows in table.groupby("track_id", sort=True):
-                n_frames = features.n_frames_for(int(manifest.at[track_id, "n_samples"]), hop_length)
+                n_frames = features.n_frames_for(
+                    int(manifest.at[track_id, "n_samples"]), hop_length
+                )
                 times = features.frame_times(n_frames, sr, hop_length)
                 gridded.append(annotations.to_grid(kind, track_id, rows, times))
             write_parquet(pd.concat(gridded, ignore_index=True), tmp / f"{kind}.parquet")
@@ -161,7 +168,9 @@ def grid_annotations(
 def _extract_track(row: dict, audio: Path, folder: Path, params: dict) -> dict:
     samples = np.load(audio / row["file"], mmap_mode="r")
     kind_params = {key: value for key, value in params.items() if key not in ("kind", "sr")}
-    array = features.compute_feature(np.asarray(samples), params["sr"], params["kind"], **kind_params)
+    array = features.compute_feature(
+        np.asarray(samples), params["sr"], params["kind"], **kind_params
+    )
     np.save(folder / row["file"], array, allow_pickle=False)
     return {"track_id": row["track_id"], "file": row["file"], "n_frames": array.shape[0]}
 
@@ -174,7 +183,9 @@ def extract_dataset_features(
     manifest = read_manifest(audio)
     rows = manifest.to_dict("records")
     with atomic_directory(output) as tmp:
-        results = map_tracks(partial(_extract_track, audio=audio, folder=tmp, params=params), rows, workers)
+        results = map_tracks(
+            partial(_extract_track, audio=audio, folder=tmp, params=params), rows, workers
+        )
         write_json(params, tmp / PARAMS)
         write_parquet(pd.DataFrame(results), tmp / MANIFEST)
 
@@ -199,8 +210,12 @@ def make_split(index: str | Path, split: dict, output: str | Path, base: str | P
 
 
 def cut_excerpt(
-    excerpt: dict, index: str | Path, annotations_dir: str | Path, audio_dirs: list,
-    feature_dirs: list, output: str | Path,
+    excerpt: dict,
+    index: str | Path,
+    annotations_dir: str | Path,
+    audio_dirs: list,
+    feature_dirs: list,
+    output: str | Path,
 ) -> None:
     """Cut audio, f0 annotations and features of one (track, start, end) excerpt consistently.
 
@@ -230,5 +245,7 @@ def cut_excerpt(
             row = read_manifest(folder).set_index("track_id").loc[track_id]
             feature = np.load(folder / row["file"], mmap_mode="r")
             params = json.loads((folder / PARAMS).read_text())
-            cut = excerpts.cut_feature_excerpt(feature, params["sr"], params["hop_length"], start, end)
+            cut = excerpts.cut_feature_excerpt(
+                feature, params["sr"], params["hop_length"], start, end
+            )
             np.save(tmp / f"{folder.name.rsplit('-', 1)[0]}.npy", cut)

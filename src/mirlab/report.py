@@ -14,7 +14,11 @@ IDENTITY = ["experiment", "seed", "dataset", "split"]
 
 
 def results_row(
-    experiment_name: str, seed: int, dataset: str, part: str, experiment: dict,
+    experiment_name: str,
+    seed: int,
+    dataset: str,
+    part: str,
+    experiment: dict,
     summary: pd.DataFrame,
 ) -> dict:
     """One row: identity, ``param.<dotted key>`` per resolved parameter, and per metric its
@@ -46,8 +50,12 @@ def results_table(entries: list[dict], experiments: dict[str, dict]) -> pd.DataF
     """
     rows = [
         results_row(
-            entry["experiment"], int(entry["seed"]), entry["dataset"], entry["split"],
-            experiments[entry["experiment"]], pd.read_csv(entry["summary"]),
+            entry["experiment"],
+            int(entry["seed"]),
+            entry["dataset"],
+            entry["split"],
+            experiments[entry["experiment"]],
+            pd.read_csv(entry["summary"]),
         )
         for entry in entries
     ]
@@ -57,8 +65,11 @@ def results_table(entries: list[dict], experiments: dict[str, dict]) -> pd.DataF
     return table[IDENTITY + params + metrics]
 
 
-def write_results_table(table: pd.DataFrame, csv_path: str | Path, parquet_path: str | Path) -> None:
+def write_results_table(
+    table: pd.DataFrame, csv_path: str | Path, parquet_path: str | Path
+) -> None:
     """Write the results table as CSV (``%.6f`` floats, byte-stable) and Parquet."""
     write_csv(table, csv_path)
-    write_parquet(table.astype({c: "string" for c in table.columns if table[c].dtype == object}),
-                  parquet_path)
+    write_parquet(
+        table.astype({c: "string" for c in table.columns if table[c].dtype == object}), parquet_path
+    )

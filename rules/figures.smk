@@ -1,0 +1,71 @@
+rule experiment_figures:
+    input:
+        unpack(evaluate_input),
+    output:
+        report(
+            directory("reports/figures/{experiment}/seed{seed}/{dataset}"),
+            patterns=["{name}.png"],
+            caption="../captions/experiment_figures.rst",
+            category="{experiment}",
+            subcategory="{dataset} (seed {seed})",
+        ),
+    params:
+        data=lambda wildcards: dataset_paths(current_experiment(wildcards), wildcards.dataset),
+        part=lambda wildcards: test_part(current_experiment(wildcards), wildcards.dataset),
+        excerpts=lambda wildcards: dataset_excerpts(wildcards.dataset),
+    log:
+        "logs/reports/figures/{experiment}/seed{seed}/{dataset}.log",
+    benchmark:
+        "logs/reports/figures/{experiment}/seed{seed}/{dataset}.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/experiment_figures.py"
+
+
+rule results_figures:
+    input:
+        results="reports/results.csv",
+        per_track=[entry["per_track"] for entry in result_entries()],
+    output:
+        report(
+            directory("reports/figures/results"),
+            patterns=["{name}.png"],
+            caption="../captions/results_figures.rst",
+            category="Results",
+        ),
+    params:
+        entries=result_entries(),
+    log:
+        "logs/reports/figures/results.log",
+    benchmark:
+        "logs/reports/figures/results.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/results_figures.py"
+
+
+rule compare_figure:
+    input:
+        a="results/{a}/seed0/predictions/{dataset}",
+        b="results/{b}/seed0/predictions/{dataset}",
+        original=lambda wildcards: dataset_paths(EXPERIMENTS[wildcards.a], wildcards.dataset)["original"],
+        split=lambda wildcards: split_path(wildcards.dataset),
+    output:
+        report(
+            "reports/figures/compare/{dataset}/{a}/{b}.png",
+            caption="../captions/compare.rst",
+            category="Comparisons",
+        ),
+    params:
+        data=lambda wildcards: dataset_paths(EXPERIMENTS[wildcards.a], wildcards.dataset),
+        part=lambda wildcards: test_part(EXPERIMENTS[wildcards.a], wildcards.dataset),
+    log:
+        "logs/reports/figures/compare/{dataset}/{a}/{b}.log",
+    benchmark:
+        "logs/reports/figures/compare/{dataset}/{a}/{b}.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/compare_figure.py"

@@ -1,0 +1,5 @@
+from mirlab.figures import results_figures
+from mirlab.jobs import logged
+
+with logged(snakemake.log[0]):
+    results_figures(snakemake.input.results, snakemake.params.entries, snakemake.output[0])
