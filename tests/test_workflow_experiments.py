@@ -137,7 +137,21 @@ def test_trained_model_is_stored_with_everything_that_reproduces_it(workdir):
     assert config["window"]["context"] == 2 and config["model"] == "hcnn"
     assert 0 <= decoding["voicing_threshold"] <= 1
     assert (model / "summary.txt").read_text().strip()
-    assert list((workdir / "results/hcnn-context2/seed0/training/tensorboard").iterdir())
+
+
+def test_tensorboard_gets_scalars_and_images_at_each_evaluation(workdir):
+    import tensorflow as tf
+
+    tags = {}
+    events = workdir.glob("results/hcnn-context2/seed0/training/tensorboard/*")
+    for path in events:
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                tags.setdefault(value.tag, set()).add((plugin, event.step))
+    assert {("scalars", 2), ("scalars", 4)} <= tags["tiny.valid/overall_accuracy"]
+    for image in ("pianoroll", "confusion", "error_histogram"):
+        assert {("images", 2), ("images", 4)} <= tags[f"tiny.valid/{image}"]
 
 
 def test_predictions_are_mirex_csvs_on_the_model_grid(workdir):

@@ -166,3 +166,31 @@ def sweeps(table: pd.DataFrame) -> list[tuple[str, str]]:
             if values.notna().all() and values.nunique() > 1:
                 found.append((base, column))
     return found
+
+
+def validation_images(
+    references: dict[str, tuple[np.ndarray, np.ndarray]],
+    estimates: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> dict[str, bytes]:
+    """TensorBoard images of a validation pass: ``pianoroll`` of the first
+    ``PIANOROLL_SECONDS`` of the first track, ``confusion`` and ``error_histogram`` over all
+    tracks (PNG bytes; estimates put on each reference's grid)."""
+    on_reference = {
+        track_id: estimate_on_reference(references[track_id][0], *estimates[track_id])
+        for track_id in estimates
+    }
+    ref_all = np.concatenate([references[t][1] for t in on_reference])
+    est_all = np.concatenate(list(on_reference.values()))
+    first = next(iter(on_reference))
+    times, ref, est = _excerpt(
+        references[first][0],
+        references[first][1],
+        on_reference[first],
+        start=0.0,
+        end=PIANOROLL_SECONDS,
+    )
+    return {
+        "pianoroll": plots.figure_to_png(plots.pianoroll(times, ref, est, title=first), dpi=60),
+        "confusion": plots.figure_to_png(plots.confusion_figure(ref_all, est_all), dpi=60),
+        "error_histogram": plots.figure_to_png(plots.error_histogram(ref_all, est_all), dpi=60),
+    }

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mirlab import baselines, features, losses, windows
+from mirlab import baselines, features, figures, losses, windows
 from mirlab.decode import apply_voicing, decode_salience, tune_voicing_threshold
 from mirlab.errors import InputError
 from mirlab.evaluate import (
@@ -250,11 +250,24 @@ class MelodyValidator:
             )
             for track_id, (f0, confidence) in zip(self.track_ids, decoded, strict=True)
         )
+        self.last_estimates = {
+            track_id: (
+                np.arange(len(f0)) * self.frame_period,
+                apply_voicing(f0, confidence, threshold),
+            )
+            for track_id, (f0, confidence) in zip(self.track_ids, decoded, strict=True)
+        }
         means = scores.drop(columns="track_id").mean()
         return {
             **{name: float(value) for name, value in means.items()},
             "voicing_threshold": float(threshold),
         }
+
+    def images(self) -> dict[str, bytes]:
+        """PNGs of the last evaluation: the pianoroll of the first seconds of the first
+        validation track (the small excerpt), and the confusion matrix and error histogram
+        over every validation frame."""
+        return figures.validation_images(self.references, self.last_estimates)
 
 
 def _tune_threshold(model: keras.Model, validators: list[MelodyValidator]) -> float:

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -316,6 +317,18 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
 ).SerializeToString()
 
 
+_IMAGE_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="images")
+)
+
+
+def _write_image(tag: str, png: bytes, step: int) -> None:
+    """A PNG as a TensorBoard image (``tf.summary.image``'s format: width, height, PNG)."""
+    width, height = struct.unpack(">II", png[16:24])
+    tensor = tf.constant([str(width).encode(), str(height).encode(), png])
+    tf.summary.write(tag, tensor, step=step, metadata=_IMAGE_METADATA)
+
+
 def _write_scalar(tag: str, value: float, step: int) -> None:
     """A TensorBoard scalar on the default summary writer (``tf.summary.scalar``'s format)."""
     tf.summary.write(tag, tf.constant(value, tf.float32), step=step, metadata=_SCALAR_METADATA)
@@ -425,9 +438,14 @@ def train_model(
     def evaluate() -> None:
         for name, validator in valid_sets.items():
             metrics[name] = {key: float(value) for key, value in validator(model).items()}
+            # A validator may also draw figures of its last evaluation (``images()``:
+            # tag -> PNG bytes), written beside the scalars.
+            images = validator.images() if hasattr(validator, "images") else {}
             with writer.as_default():
                 for key, value in metrics[name].items():
                     _write_scalar(f"{name}/{key}", value, state["step"])
+                for tag, png in images.items():
+                    _write_image(f"{name}/{tag}", png, state["step"])
             for metric, mode in best_metrics.items():
                 _keep_best(model, out_dir / "best" / name, metric, mode, metrics[name], state)
             shown = {key: metrics[name][key] for key in best_metrics}
