@@ -208,6 +208,24 @@ def run_library(config: dict, cores: int, folder: Path) -> tuple[float, float, d
     return wall, cpu, json.loads(timings.read_text())
 
 
+def run_processes(config: dict, cores: int, folder: Path) -> tuple[float, float, dict[str, float]]:
+    """Each preprocessing call in its own fresh process, one after the other, as jobs would be.
+
+    Wall and CPU seconds in all, and the wall seconds of each process.
+    """
+    folder.mkdir(parents=True)
+    wall = cpu = 0.0
+    per_job = {}
+    for number, step in enumerate(library_steps(config, cores)):
+        plan, timings = folder / f"plan{number}.json", folder / f"timings{number}.json"
+        plan.write_text(json.dumps([step]))
+        command = [sys.executable, __file__, "--library-child", str(plan), str(folder / "data"),
+                   str(timings)]  # fmt: skip
+        step_wall, step_cpu, _ = timed(command)
+        wall, cpu, per_job[step[0]] = wall + step_wall, cpu + step_cpu, step_wall
+    return wall, cpu, per_job
+
+
 def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, float, dict[str, float]]:
     """``snakemake --cores`` on ``config``: wall and CPU seconds, seconds per job."""
     write_config(workdir, config)
@@ -247,6 +265,11 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores and workers")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each, alternating")
     parser.add_argument("--features", nargs="+", help="subset of config/config.yaml's features")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also run every call in its own process, to split start-up from Snakemake's cost",
+    )
     parser.add_argument("--scratch", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument("--library-child", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -258,7 +281,8 @@ def main() -> None:
 
     config = bench_config(args.tracks, args.duration, args.features)
     started = time.perf_counter()
-    sides = ("snakemake", "library")
+    sides = ("snakemake", "library", "processes") if args.breakdown else ("snakemake", "library")
+    run_side = {"snakemake": run_snakemake, "library": run_library, "processes": run_processes}
     runs = {side: [] for side in sides}
     with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
         scratch = Path(scratch)
@@ -266,10 +290,7 @@ def main() -> None:
             for side in sides if repeat % 2 == 0 else sides[::-1]:
                 folder = scratch / f"{side}{repeat}"
                 load_before = os.getloadavg()[0]
-                if side == "snakemake":
-                    wall, cpu, per_job = run_snakemake(config, args.cores, folder)
-                else:
-                    wall, cpu, per_job = run_library(config, args.cores, folder)
+                wall, cpu, per_job = run_side[side](config, args.cores, folder)
                 load = (load_before, os.getloadavg()[0])
                 runs[side].append({"wall": wall, "cpu": cpu, "jobs": per_job, "load1": load})
                 print(f"repeat {repeat} {side:<10}{wall:7.1f} s wall {cpu:7.1f} s CPU, "
@@ -322,13 +343,11 @@ def main() -> None:
 
     print(f"{args.tracks} tracks x {args.duration:g} s, features {', '.join(config['features'])}, "
           f"--cores {args.cores}, {n_jobs} jobs, median of {args.repeats}")  # fmt: skip
-    print(f"{'job (wall s)':<34}{'snakemake':>10}{'library':>9}{'diff':>7}")
+    print(f"{'job (wall s)':<34}" + "".join(f"{side:>11}" for side in sides))
     for job, times in per_job.items():
-        diff = times["snakemake"] - times["library"]
-        print(f"{job:<34}{times['snakemake']:>10.2f}{times['library']:>9.2f}{diff:>7.2f}")
+        print(f"{job:<34}" + "".join(f"{times[side]:>11.2f}" for side in sides))
     for name, values in (("whole run, wall s", wall), ("whole run, CPU s", cpu)):
-        diff = values["snakemake"] - values["library"]
-        print(f"{name:<34}{values['snakemake']:>10.1f}{values['library']:>9.1f}{diff:>7.1f}")
+        print(f"{name:<34}" + "".join(f"{values[side]:>11.1f}" for side in sides))
     print(f"snakemake / library, wall: {ratio:.3f} (target <= 1.3); "
           f"CPU: {result['summary']['cpu_snakemake_over_library']:.3f}")  # fmt: skip
     for name, seconds in costs.items():

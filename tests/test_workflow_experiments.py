@@ -2,7 +2,10 @@
 evaluation and the results table, on a few seconds of synthetic music."""
 
 import json
+import shutil
+import subprocess
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,3 +170,46 @@ def test_predictions_are_mirex_csvs_on_the_model_grid(workdir):
 def test_single_target_reruns_nothing_when_up_to_date(workdir):
     target = "results/pyin/seed0/eval/tiny/summary.csv"
     assert "Nothing to be done" in snakemake(workdir, "-n", target).stdout
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package chromium)")
+def test_html_report_renders_the_table_and_figures_in_a_browser(workdir):
+    snakemake(workdir, "--report", "reports/report.html")
+    url = (workdir / "reports" / "report.html").as_uri()
+    flags = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--virtual-time-budget=10000",
+    ]
+    dom = subprocess.run(
+        [*flags, "--dump-dom", url], capture_output=True, text=True, timeout=180, check=True
+    ).stdout
+    shot = workdir / "reports" / "report.png"
+    subprocess.run(
+        [*flags, "--window-size=1400,1000", f"--screenshot={shot}", url],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    # The page, rendered by its own JavaScript, lists one category per experiment and the
+    # results; the table and every figure are embedded in it.
+    for category in ("Results", "crepe", "hcnn-context0", "hcnn-context2", "oracle", "pyin"):
+        assert f"<span>{category}</span>" in dom
+    assert "results.csv" in dom
+    for figure in (
+        "pianoroll-",
+        "confusion.png",
+        "error_histogram.png",
+        "metric-overall_accuracy.png",
+        "sweep-hcnn-window.context.png",
+    ):
+        assert figure in dom, figure
+    pixels = plt.imread(shot)[..., :3]
+    assert pixels.shape[:2] == (1000, 1400)
+    assert (pixels.mean(axis=2) < 0.9).mean() > 0.1  # not a blank page: the navigation is drawn
