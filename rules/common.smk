@@ -227,6 +227,15 @@ def train_input(wildcards):
     return sorted({path for paths, _ in sets for path in _path_values(paths)})
 
 
+def training_dir(wildcards):
+    """Checkpoints and TensorBoard logs of a training job, keyed by the resolved experiment and
+    its datasets' keys: a rerun with the same key resumes, a changed one starts afresh."""
+    experiment = current_experiment(wildcards)
+    used = [s["dataset"] for s in experiment.get("train", []) + experiment.get("validate", [])]
+    key = param_key({"experiment": experiment, "data": [dataset_params(d) for d in used]})
+    return f"results/{wildcards.experiment}/seed{wildcards.seed}/training/{key}"
+
+
 def test_part(experiment, dataset):
     return next(s["part"] for s in experiment["test"] if s["dataset"] == dataset)
 

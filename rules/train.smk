@@ -7,7 +7,7 @@ rule train_model:
         experiment=current_experiment,
         train=lambda wildcards: experiment_sets(current_experiment(wildcards), "train"),
         valid=lambda wildcards: experiment_sets(current_experiment(wildcards), "validate"),
-        work_dir=lambda wildcards: f"results/{wildcards.experiment}/seed{wildcards.seed}/training",
+        work_dir=training_dir,
     threads: 2
     log:
         "logs/results/{experiment}/seed{seed}/train_model.log",

@@ -146,7 +146,7 @@ def test_tensorboard_gets_scalars_and_images_at_each_evaluation(workdir):
     import tensorflow as tf
 
     tags = {}
-    events = workdir.glob("results/hcnn-context2/seed0/training/tensorboard/*")
+    events = workdir.glob("results/hcnn-context2/seed0/training/*/tensorboard/*")
     for path in events:
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             for value in event.summary.value:
