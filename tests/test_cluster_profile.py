@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from snakemake.cli import parse_args
+from snakemake.utils import available_cpu_count
 from snakemake_executor_plugin_slurm.validation import get_forbidden_slurm_options
 
 from tests.test_workflow_experiments import tiny_config
@@ -45,6 +47,19 @@ def run(workdir, env, *args):
             else:
                 patch.setenv(name, value)
         return snakemake(workdir, *PROFILE, *args)
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_local_profile_caps_cores_only_without_the_cluster_profile(monkeypatch, cluster):
+    # profiles/default is read under --profile too, and wins there; its `cores: all` would cap
+    # every cluster job's threads at this machine's CPU count.
+    argv = ["--snakefile", str(REPO / "Snakefile"), *(PROFILE if cluster else []), "-n"]
+    monkeypatch.setattr(sys, "argv", ["snakemake", *argv])
+    monkeypatch.delenv("SNAKEMAKE_PROFILE", raising=False)
+    _, args = parse_args(argv)
+    assert args.cores == (None if cluster else available_cpu_count())
+    assert args.rerun_incomplete and args.printshellcmds
+    assert args.executor == ("slurm" if cluster else None)
 
 
 # --- dry run ---------------------------------------------------------------------------------
@@ -227,46 +242,46 @@ def rule_of(argv: list[str]) -> str:
 @pytest.fixture(scope="module")
 def cluster_run(tmp_path_factory):
     """Preprocessing runs locally; then features, training (killed once for memory, then
-    retried), and a trained model's and a baseline's predictions run through the profile."""
+    retried) and predictions run through the profile."""
     folder = tmp_path_factory.mktemp("cluster-run")
     config = tiny_config(str(folder / "unused"))
     config["features"] = {"cqt": config["features"]["cqt"]}
     hcnn = copy.deepcopy(config["experiments"]["hcnn"])
     del hcnn["grid"]
-    config["experiments"] = {"hcnn": hcnn, "pyin": config["experiments"]["pyin"]}
+    config["experiments"] = {"hcnn": hcnn}
+    config["datasets"]["tiny"]["generate"]["n_tracks"] = 3
     workdir = folder / "work"
     write_config(workdir, config)
     snakemake(workdir, "--cores", "2", "--until", "make_split", "grid_annotations")
     env = install_fake_slurm(folder) | SITE
     (folder / "state" / "fail_once").write_text("rule_train_model")
-    targets = ["results/hcnn/seed0/predictions/tiny", "results/pyin/seed0/predictions/tiny"]
     fast = ["--slurm-init-seconds-before-status-checks", "1", "--latency-wait", "5"]
-    result = run(workdir, env, *fast, *targets)
+    result = run(workdir, env, *fast, "results/hcnn/seed0/predictions/tiny")
     return folder, workdir, result
 
 
 def test_jobs_run_through_sbatch_and_srun_and_finish(cluster_run):
-    folder, workdir, result = cluster_run
-    assert (workdir / "results/hcnn/seed0/predictions/tiny").is_dir()
-    assert (workdir / "results/pyin/seed0/predictions/tiny").is_dir()
-    submitted = sorted(rule_of(argv) for argv in calls(folder, "sbatch"))
-    assert submitted == ["extract_features", "predict", "predict", "train_model", "train_model"]
+    folder, workdir, _ = cluster_run
+    assert (workdir / "results/hcnn/seed0/model").is_dir()
+    assert len(list((workdir / "results/hcnn/seed0/predictions/tiny").glob("*.csv"))) == 1
+    submitted = [rule_of(argv) for argv in calls(folder, "sbatch")]
+    assert submitted == ["extract_features", "train_model", "train_model", "predict"]
     # Each job that ran went through the plugin's job step: srun inside the allocation.
-    assert len(calls(folder, "srun")) == 4
-    assert calls(folder, "sacct"), "job states are read with sacct"
+    assert len(calls(folder, "srun")) == 3
+    assert any("--name" in argv for argv in calls(folder, "sacct")), "states come from sacct"
 
 
 def test_gpu_jobs_ask_for_a_gpu_on_the_gpu_partition(cluster_run):
     folder, _, _ = cluster_run
     for argv in calls(folder, "sbatch"):
-        rule, comment = rule_of(argv), flag(argv, "--comment")
-        gpu = rule == "train_model" or (rule == "predict" and "hcnn" in comment)
+        comment = flag(argv, "--comment")
+        gpu = rule_of(argv) in ("train_model", "predict")
         assert flag(argv, "--gpus") == ("a100:1" if gpu else None), comment
         assert flag(argv, "-p") == ("gpu-part" if gpu else "cpu-part"), comment
         assert flag(argv, "-A") == "mirlab", comment
     extract = next(argv for argv in calls(folder, "sbatch") if rule_of(argv) == "extract_features")
     # The dataset passes get their 8 worker threads, whatever this machine's CPU count.
-    assert flag(extract, "--cpus-per-task") == "8"
+    assert flag(extract, "--cpus-per-task") == "8" and flag(extract, "--ntasks") == "1"
     steps = calls(folder, "srun")
     assert sum("--gpus=1" in argv for argv in steps) == 2  # training and its predictions
 
