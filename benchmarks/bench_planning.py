@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -33,19 +34,20 @@ def build(config: dict, workdir: Path, cores: int) -> tuple[float, int]:
     """Build the default target in ``workdir``: (wall seconds, jobs in the DAG)."""
     write_config(workdir, config)
     n_jobs = len(planned_outputs(workdir))
-    seconds, _ = snakemake(workdir, "--cores", str(cores))
+    seconds, *_ = snakemake(workdir, "--cores", str(cores))
     return seconds, n_jobs
 
 
-def dry_run_seconds(workdir: Path, repeats: int) -> list[float]:
-    """Wall seconds of each of ``repeats`` runs of ``snakemake -n`` (must have nothing to do)."""
-    times = []
+def dry_runs(workdir: Path, repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``repeats`` runs of ``snakemake -n`` (must have nothing to do)."""
+    walls, cpus = [], []
     for _ in range(repeats):
-        seconds, output = snakemake(workdir, "-n")
+        wall, cpu, output = snakemake(workdir, "-n")
         if NOTHING_TO_DO not in output:
             raise SystemExit(f"snakemake -n in {workdir} still has jobs to run:\n{output[-2000:]}")
-        times.append(seconds)
-    return times
+        walls.append(wall)
+        cpus.append(cpu)
+    return walls, cpus
 
 
 def count_files(folder: Path) -> int:
@@ -82,7 +84,8 @@ def main() -> None:
             workdir = root / f"tracks{tracks}"
             config = bench_config(tracks, args.duration, args.features)
             build_seconds, n_jobs = build(config, workdir, args.cores)
-            times = dry_run_seconds(workdir, args.repeats)
+            load_before = os.getloadavg()[0]
+            times, cpus = dry_runs(workdir, args.repeats)
             result[name] = {
                 "tracks": tracks,
                 "jobs": n_jobs,
@@ -90,6 +93,9 @@ def main() -> None:
                 "build_seconds": build_seconds,
                 "dry_run_seconds": times,
                 "median_dry_run_seconds": statistics.median(times),
+                "dry_run_cpu_seconds": cpus,
+                "median_dry_run_cpu_seconds": statistics.median(cpus),
+                "load1": (load_before, os.getloadavg()[0]),
             }
             print(f"{tracks} tracks: built in {build_seconds:.0f} s", flush=True)
     result["features"] = list(config["features"])
@@ -109,12 +115,14 @@ def main() -> None:
         total_seconds=time.perf_counter() - started,
     )
 
-    print(f"{'config':<12}{'tracks':>8}{'jobs':>6}{'files':>8}{'snakemake -n s':>16}")
+    print(f"snakemake -n, median of {args.repeats}, everything up to date")
+    print(f"{'config':<12}{'tracks':>8}{'jobs':>6}{'files':>8}{'wall s':>9}{'CPU s':>8}{'load':>6}")
     for name in sizes:
         row = result[name]
         print(
             f"{name:<12}{row['tracks']:>8}{row['jobs']:>6}{row['files']:>8}"
-            f"{row['median_dry_run_seconds']:>16.2f}"
+            f"{row['median_dry_run_seconds']:>9.2f}{row['median_dry_run_cpu_seconds']:>8.2f}"
+            f"{row['load1'][1]:>6.1f}"
         )
     print(f"large / reference: {result['large_over_reference']:.3f} (target: large under 5 s)")
     args.output.parent.mkdir(parents=True, exist_ok=True)
