@@ -68,18 +68,20 @@ if os.environ.get("MIRLAB_KILL_IN_CHECKPOINT"):
 """
 
 
-def kill_when(process: subprocess.Popen, path: Path, timeout: float = 300) -> None:
-    """SIGKILL ``process``'s whole process group as soon as ``path`` exists."""
+def kill_when(process: subprocess.Popen, folder: Path, pattern: str, timeout: float = 300) -> Path:
+    """SIGKILL ``process``'s whole process group as soon as a path matching ``pattern``
+    exists under ``folder``; returns that path."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while (path := next(folder.glob(pattern), None)) is None:
         if process.poll() is not None:
-            pytest.fail(f"snakemake ended ({process.returncode}) before {path} appeared")
+            pytest.fail(f"snakemake ended ({process.returncode}) before {pattern} appeared")
         if time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"{path} did not appear within {timeout} s")
+            pytest.fail(f"{pattern} did not appear within {timeout} s")
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    return path
 
 
 def checkpoint_arrays(folder: Path) -> dict[str, np.ndarray]:
@@ -129,12 +131,11 @@ def runs(tmp_path_factory):
         shutil.rmtree(workdir / folder)
     hooks = tmp_path_factory.mktemp("hooks")
     (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    checkpoints = workdir / checkpoints_folder(reference)
-    seen = {"reference": reference, "workdir": workdir, "checkpoints": checkpoints}
 
     # 1. The whole Snakemake process group killed just after the first checkpoint.
     first = start_snakemake(workdir, "--cores", "2", MODEL)
-    kill_when(first, checkpoints / "step-000000002")
+    checkpoints = kill_when(first, workdir, f"{TRAINING_DIR}/*/checkpoints/step-000000002").parent
+    seen = {"reference": reference, "workdir": workdir, "checkpoints": checkpoints}
     seen["after_first_kill"] = checkpoint_folders(checkpoints)
     seen["whole_after_first_kill"] = named_checkpoints_are_whole(checkpoints)
     seen["model_after_first_kill"] = (workdir / MODEL).exists()
@@ -191,8 +192,9 @@ def test_a_half_written_checkpoint_is_never_loaded(runs):
 
 def test_resumed_run_ends_with_the_weights_and_results_of_an_uninterrupted_run(runs):
     reference, workdir = runs["reference"], runs["workdir"]
-    final = f"{checkpoints_folder(reference)}/step-{TRAINING['steps']:09d}"
-    expected, actual = checkpoint_arrays(reference / final), checkpoint_arrays(workdir / final)
+    final = f"step-{TRAINING['steps']:09d}"
+    expected = checkpoint_arrays(reference / checkpoints_folder(reference) / final)
+    actual = checkpoint_arrays(runs["checkpoints"] / final)
     assert sorted(actual) == sorted(expected)
     for name in expected:  # model and optimizer variables alike
         np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
