@@ -221,8 +221,28 @@ def experiment_sets(experiment, role):
     return [(dataset_paths(experiment, s["dataset"]), s["part"]) for s in experiment.get(role, [])]
 
 
-def train_input(wildcards):
+def trained_experiment(wildcards):
     experiment = current_experiment(wildcards)
+    if experiment["method"] != "train":
+        raise ValueError(
+            f"experiment {wildcards.experiment!r} is a {experiment['method']} method: "
+            "it has no trained model"
+        )
+    return experiment
+
+
+def tested_experiment(wildcards):
+    """The experiment of ``wildcards``, checked to test ``wildcards.dataset``."""
+    experiment = current_experiment(wildcards)
+    if wildcards.dataset not in {entry["dataset"] for entry in experiment["test"]}:
+        raise ValueError(
+            f"experiment {wildcards.experiment!r} does not test dataset {wildcards.dataset!r}"
+        )
+    return experiment
+
+
+def train_input(wildcards):
+    experiment = trained_experiment(wildcards)
     sets = experiment_sets(experiment, "train") + experiment_sets(experiment, "validate")
     return sorted({path for paths, _ in sets for path in _path_values(paths)})
 
@@ -241,7 +261,7 @@ def test_part(experiment, dataset):
 
 
 def predict_input(wildcards):
-    experiment = current_experiment(wildcards)
+    experiment = tested_experiment(wildcards)
     paths = dataset_paths(experiment, wildcards.dataset)
     inputs = {"data": _path_values(paths)}
     if experiment["method"] == "train":
@@ -259,7 +279,7 @@ def feature_params_of(experiment):
 
 
 def evaluate_input(wildcards):
-    experiment = current_experiment(wildcards)
+    experiment = tested_experiment(wildcards)
     paths = dataset_paths(experiment, wildcards.dataset)
     return {
         "predictions": f"results/{wildcards.experiment}/seed{wildcards.seed}/predictions/{wildcards.dataset}",

@@ -151,7 +151,7 @@ def train_experiment(
         track_ids = data.track_ids(part)
         inputs += data.input_files(track_ids)
         targets += data.grid_f0(track_ids)
-    n_units = [np.load(path, mmap_mode="r").shape[0] for path in inputs]
+    n_units = [features.open_feature(path).shape[0] for path in inputs]
     n_frames = [len(f0) for f0 in targets]
     for path, units, frames in zip(inputs, n_units, n_frames, strict=True):
         if spec.n_frames_of(units) != frames:
@@ -171,7 +171,7 @@ def train_experiment(
         ),
         drop_remainder=True,
     )
-    feature_shape = np.load(inputs[0], mmap_mode="r").shape[1:]
+    feature_shape = features.open_feature(inputs[0]).shape[1:]
     model = build_experiment_model(experiment, spec, feature_shape)
     optimizer = make_optimizer(
         "adam",

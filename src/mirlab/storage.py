@@ -6,6 +6,7 @@ renames it into place only once it is fully written (``os.replace`` is atomic on
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -16,6 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+
+def _remove_leftovers(path: Path) -> None:
+    # A writer killed mid-write (SIGKILL, node failure) leaves its temporary sibling behind;
+    # the next writer of the same output removes it. Snakemake never runs two jobs writing
+    # one output at once, so no live writer's file is touched.
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def _umask() -> int:
@@ -33,6 +45,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
@@ -53,6 +66,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(path)
     tmp_path = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     tmp_path.chmod(0o777 & ~_umask())
     try:
