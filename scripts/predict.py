@@ -1,4 +1,4 @@
-from mirlab.experiments import DatasetPaths
+from mirlab.cache import DatasetPaths
 from mirlab.jobs import logged
 from mirlab.melody import predict
 

@@ -1,6 +1,6 @@
 import shlex
 
-from mirlab.experiments import DatasetPaths
+from mirlab.cache import DatasetPaths
 from mirlab.jobs import logged
 from mirlab.melody import train_experiment
 

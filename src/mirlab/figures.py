@@ -13,8 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from mirlab import plots
+from mirlab.cache import DatasetPaths
 from mirlab.evaluate import read_estimate_csv
-from mirlab.experiments import DatasetPaths
 from mirlab.storage import atomic_directory, atomic_path
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from mirlab import baselines, features, figures, losses, windows
+from mirlab.cache import DatasetPaths
 from mirlab.decode import apply_voicing, decode_salience, tune_voicing_threshold
 from mirlab.errors import InputError
 from mirlab.evaluate import (
@@ -27,7 +28,6 @@ from mirlab.evaluate import (
     write_estimate_csv,
     write_results,
 )
-from mirlab.experiments import DatasetPaths
 from mirlab.models import build_model
 from mirlab.storage import atomic_directory, write_json
 from mirlab.targets import PitchBins, f0_to_target
