@@ -218,12 +218,17 @@ def test_a_killed_job_leaves_no_temporary_files_after_the_rerun(killed_preproces
 
 
 def test_a_second_snakemake_on_the_same_folder_is_refused(run, reference):
-    (split,) = dataset_folder(run).glob("split-*.csv")
-    split.unlink()
-    target = str(split.relative_to(run))
+    features = next(dataset_folder(run).glob("features/cqt-*"))
+    shutil.rmtree(features)
+    target = str(features.relative_to(run))
     first = start_snakemake(run, "--cores", "2", target)
-    wait_for(first, lambda: list((run / ".snakemake" / "locks").glob("*")), "it locked")
-    # Paused while the second one starts, so that the first cannot finish in between.
+    # Wait until the first one is inside its job (its temporary output exists): it holds the
+    # lock until the job ends, so pausing it now cannot let it finish in between.
+    wait_for(
+        first,
+        lambda: next(features.parent.glob(f".{features.name}.*.tmp"), None),
+        "its job started",
+    )
     os.killpg(first.pid, signal.SIGSTOP)
     try:
         second = snakemake(run, "--cores", "2", target, check=False)
@@ -231,8 +236,9 @@ def test_a_second_snakemake_on_the_same_folder_is_refused(run, reference):
         os.killpg(first.pid, signal.SIGCONT)
     assert LOCKED in failure_text(second)
     assert first.wait(timeout=600) == 0, (run / "snakemake.out").read_text()[-3000:]
-    (expected,) = dataset_folder(reference).glob("split-*.csv")
-    assert split.read_bytes() == expected.read_bytes()
+    expected = next(dataset_folder(reference).glob("features/cqt-*"))
+    for path in expected.iterdir():
+        assert (features / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 @pytest.fixture
