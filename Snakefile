@@ -16,8 +16,8 @@ include: "rules/figures.smk"
 
 
 rule all:
+    default_target: True
     input:
         preprocessing_targets(),
         experiment_targets(),
         figure_targets(),
-    default_target: True

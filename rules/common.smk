@@ -180,7 +180,9 @@ check_comparisons(config["compare"], EXPERIMENTS)
 
 def current_experiment(wildcards):
     if wildcards.experiment not in EXPERIMENTS:
-        raise ValueError(f"config key experiments: no experiment {wildcards.experiment!r}")
+        raise ValueError(
+            f"config key experiments: no experiment {wildcards.experiment!r}"
+        )
     return EXPERIMENTS[wildcards.experiment]
 
 
@@ -213,12 +215,19 @@ def dataset_paths(experiment, name):
 
 
 def _path_values(paths):
-    keys = ("inputs", "grid", "original", "split") if paths["sr"] else ("original", "split")
+    keys = (
+        ("inputs", "grid", "original", "split")
+        if paths["sr"]
+        else ("original", "split")
+    )
     return [paths[key] for key in keys]
 
 
 def experiment_sets(experiment, role):
-    return [(dataset_paths(experiment, s["dataset"]), s["part"]) for s in experiment.get(role, [])]
+    return [
+        (dataset_paths(experiment, s["dataset"]), s["part"])
+        for s in experiment.get(role, [])
+    ]
 
 
 def trained_experiment(wildcards):
@@ -243,16 +252,24 @@ def tested_experiment(wildcards):
 
 def train_input(wildcards):
     experiment = trained_experiment(wildcards)
-    sets = experiment_sets(experiment, "train") + experiment_sets(experiment, "validate")
+    sets = experiment_sets(experiment, "train") + experiment_sets(
+        experiment, "validate"
+    )
     return sorted({path for paths, _ in sets for path in _path_values(paths)})
 
 
 def training_dir(wildcards):
     """Checkpoints and TensorBoard logs of a training job, keyed by the resolved experiment and
-    its datasets' keys: a rerun with the same key resumes, a changed one starts afresh."""
+    its datasets' keys: a rerun with the same key resumes, a changed one starts afresh.
+    """
     experiment = current_experiment(wildcards)
-    used = [s["dataset"] for s in experiment.get("train", []) + experiment.get("validate", [])]
-    key = param_key({"experiment": experiment, "data": [dataset_params(d) for d in used]})
+    used = [
+        s["dataset"]
+        for s in experiment.get("train", []) + experiment.get("validate", [])
+    ]
+    key = param_key(
+        {"experiment": experiment, "data": [dataset_params(d) for d in used]}
+    )
     return f"results/{wildcards.experiment}/seed{wildcards.seed}/training/{key}"
 
 
@@ -268,7 +285,11 @@ def predict_input(wildcards):
         inputs["model"] = f"results/{wildcards.experiment}/seed{wildcards.seed}/model"
     elif experiment["method"] == "baseline":
         inputs["valid"] = sorted(
-            {p for paths, _ in experiment_sets(experiment, "validate") for p in _path_values(paths)}
+            {
+                p
+                for paths, _ in experiment_sets(experiment, "validate")
+                for p in _path_values(paths)
+            }
         )
     return inputs
 
@@ -296,9 +317,14 @@ def result_entries():
             for test in experiment["test"]:
                 folder = f"results/{name}/seed{seed}/eval/{test['dataset']}"
                 entries.append(
-                    {"experiment": name, "seed": seed, "dataset": test["dataset"],
-                     "split": test["part"], "summary": f"{folder}/summary.csv",
-                     "per_track": f"{folder}/per_track.csv"}
+                    {
+                        "experiment": name,
+                        "seed": seed,
+                        "dataset": test["dataset"],
+                        "split": test["part"],
+                        "summary": f"{folder}/summary.csv",
+                        "per_track": f"{folder}/per_track.csv",
+                    }
                 )
     return entries
 

@@ -9,16 +9,20 @@ rule experiment_figures:
             category="{experiment}",
             subcategory="{dataset} (seed {seed})",
         ),
-    params:
-        data=lambda wildcards: dataset_paths(current_experiment(wildcards), wildcards.dataset),
-        part=lambda wildcards: test_part(current_experiment(wildcards), wildcards.dataset),
-        excerpts=lambda wildcards: dataset_excerpts(wildcards.dataset),
     log:
         "logs/reports/figures/{experiment}/seed{seed}/{dataset}.log",
     benchmark:
         "logs/reports/figures/{experiment}/seed{seed}/{dataset}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        data=lambda wildcards: dataset_paths(
+            current_experiment(wildcards), wildcards.dataset
+        ),
+        part=lambda wildcards: test_part(
+            current_experiment(wildcards), wildcards.dataset
+        ),
+        excerpts=lambda wildcards: dataset_excerpts(wildcards.dataset),
     script:
         "../scripts/experiment_figures.py"
 
@@ -34,14 +38,14 @@ rule results_figures:
             caption="../captions/results_figures.rst",
             category="Results",
         ),
-    params:
-        entries=result_entries(),
     log:
         "logs/reports/figures/results.log",
     benchmark:
         "logs/reports/figures/results.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        entries=result_entries(),
     script:
         "../scripts/results_figures.py"
 
@@ -50,7 +54,9 @@ rule compare_figure:
     input:
         a="results/{a}/seed0/predictions/{dataset}",
         b="results/{b}/seed0/predictions/{dataset}",
-        original=lambda wildcards: dataset_paths(EXPERIMENTS[wildcards.a], wildcards.dataset)["original"],
+        original=lambda wildcards: dataset_paths(
+            EXPERIMENTS[wildcards.a], wildcards.dataset
+        )["original"],
         split=lambda wildcards: split_path(wildcards.dataset),
     output:
         report(
@@ -58,14 +64,16 @@ rule compare_figure:
             caption="../captions/compare.rst",
             category="Comparisons",
         ),
-    params:
-        data=lambda wildcards: dataset_paths(EXPERIMENTS[wildcards.a], wildcards.dataset),
-        part=lambda wildcards: test_part(EXPERIMENTS[wildcards.a], wildcards.dataset),
     log:
         "logs/reports/figures/compare/{dataset}/{a}/{b}.log",
     benchmark:
         "logs/reports/figures/compare/{dataset}/{a}/{b}.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        data=lambda wildcards: dataset_paths(
+            EXPERIMENTS[wildcards.a], wildcards.dataset
+        ),
+        part=lambda wildcards: test_part(EXPERIMENTS[wildcards.a], wildcards.dataset),
     script:
         "../scripts/compare_figure.py"

@@ -3,17 +3,19 @@ rule results_table:
         [entry["summary"] for entry in result_entries()],
     output:
         csv=report(
-            "reports/results.csv", caption="../captions/results_table.rst", category="Results"
+            "reports/results.csv",
+            caption="../captions/results_table.rst",
+            category="Results",
         ),
         parquet="reports/results.parquet",
-    params:
-        entries=result_entries(),
-        experiments=EXPERIMENTS,
     log:
         "logs/reports/results_table.log",
     benchmark:
         "logs/reports/results_table.benchmark.tsv"
     conda:
         "../envs/mirlab.yaml"
+    params:
+        entries=result_entries(),
+        experiments=EXPERIMENTS,
     script:
         "../scripts/results_table.py"
