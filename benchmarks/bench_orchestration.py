@@ -10,13 +10,15 @@ annotations, every feature) is run twice per repeat, into separate scratch folde
   Snakemake gives each job: N for the pooled rules, 1 for ``index_dataset`` and the other
   single-threaded rules); wall time of that process, interpreter start-up and imports
   included, so that both sides pay one start-up.
+- ``processes`` (with ``--breakdown``): the same calls, each in its own fresh process, one
+  after the other: what the jobs cost without Snakemake.
 
 Repeats alternate the order (S L, L S, ...) and the medians are reported, with the ratio
-snakemake / library (target: at most 1.3). To say where the difference goes, the report also
-holds each job's wall time from Snakemake's ``benchmark:`` files next to the same call's time
-in the library process, and the fixed costs measured in the same run: ``snakemake`` start-up
-and planning with nothing to do, and the start-up of a job's script (interpreter, Snakemake's
-script preamble, ``import mirlab.preprocess``).
+snakemake / library (target: at most 1.3). CPU seconds (user + system of every process
+waited for) are reported beside wall seconds: on a shared machine they move much less. To
+say where the difference goes, the report also holds each job's wall time from Snakemake's
+``benchmark:`` files next to the same call's time in the library process, and start-up costs
+measured in the same run: a job script's imports and ``snakemake`` with nothing to do.
 
     .venv/bin/python benchmarks/bench_orchestration.py --output benchmarks/out/orchestration.json
 """

@@ -16,3 +16,7 @@ class InputError(ValueError):
         self.where = str(where)
         self.problem = problem
         super().__init__(f"{self.where}: {problem}")
+
+    def __reduce__(self):
+        # Rebuilt from (where, problem) so the message survives a process-pool boundary.
+        return (type(self), (self.where, self.problem))
