@@ -1,6 +1,6 @@
 from mirlab.cache import DatasetPaths
+from mirlab.estimates import evaluate_predictions
 from mirlab.jobs import logged
-from mirlab.melody import evaluate_predictions
 
 with logged(snakemake.log[0]):
     evaluate_predictions(

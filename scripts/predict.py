@@ -1,6 +1,6 @@
 from mirlab.cache import DatasetPaths
+from mirlab.estimates import predict
 from mirlab.jobs import logged
-from mirlab.melody import predict
 
 with logged(snakemake.log[0]):
     predict(

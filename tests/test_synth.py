@@ -237,6 +237,7 @@ def test_melody_to_accompaniment_ratio_spans_its_range():
         ("n_harmonics", 0),
         ("mar_db_range", (9.0, -3.0)),
         ("n_artists", 0),
+        ("voice_fraction", 1.5),
     ],
 )
 def test_bad_parameters_name_themselves(name, value):
@@ -264,3 +265,73 @@ def test_bad_dataset_arguments_name_themselves(tmp_path):
 def test_frame_times_are_the_medleydb_hop(tracks):
     assert ANNOTATION_HOP == 256 / 44100
     np.testing.assert_array_equal(tracks[0].times, np.arange(517) * 256 / 44100)
+
+
+def _strongest_harmonics(track, n_fft=2048):
+    """(f0 in Hz, number of the strongest harmonic) of the melody stem at voiced frames."""
+    audio, sr = track.stems["melody"], track.sr
+    bins = np.fft.rfftfreq(n_fft, 1 / sr)
+    rows = []
+    for time, f0 in zip(track.times[::5], track.melody_f0[::5], strict=True):
+        start = int(time * sr) - n_fft // 2
+        if f0 <= 0 or start < 0 or start + n_fft > len(audio):
+            continue
+        spectrum = np.abs(np.fft.rfft(audio[start : start + n_fft] * np.hanning(n_fft)))
+        harmonics = np.arange(1, 10)[np.arange(1, 10) * f0 < 0.45 * sr]
+        peaks = spectrum[np.searchsorted(bins, harmonics * f0)]
+        rows.append((f0, harmonics[np.argmax(peaks)]))
+    return np.array(rows)
+
+
+def test_a_voice_puts_its_strongest_harmonic_at_its_formants():
+    # Formants sit at fixed frequencies: a low note's strongest harmonic is a high one (its
+    # 2nd to 4th falls on F1), a high note's is its fundamental. A fixed spectral envelope
+    # over harmonic numbers keeps the fundamental strongest at every pitch.
+    def strongest(voice_fraction):
+        params = SynthParams(
+            duration=10.0, melody_midi_range=(40, 84), n_artists=4, voice_fraction=voice_fraction
+        )
+        tracks = [generate_track(i, 0, params) for i in range(4)]
+        assert [t.metadata["voice"] for t in tracks] == [voice_fraction == 1.0] * 4
+        rows = np.vstack([_strongest_harmonics(t) for t in tracks])
+        return rows[rows[:, 0] < 150, 1].mean(), rows[rows[:, 0] > 400, 1].mean()
+
+    voice_low, voice_high = strongest(1.0)
+    plain_low, plain_high = strongest(0.0)
+    assert voice_low > 2.5 and voice_high < 1.2
+    assert plain_low < 1.5 and plain_high < 1.2
+
+
+def test_a_voice_keeps_the_annotation_exact():
+    params = SynthParams(duration=3.0, voice_fraction=1.0)
+    track = generate_track(0, 5, params)
+    f0, _, _ = librosa.pyin(
+        track.stems["melody"],
+        sr=track.sr,
+        fmin=librosa.midi_to_hz(50),
+        fmax=librosa.midi_to_hz(85),
+        frame_length=1024,
+        hop_length=128,
+    )
+    both = (track.melody_f0 > 0) & (f0 > 0)
+    assert both.sum() > 0.9 * (track.melody_f0 > 0).sum()
+    cents = 1200 * np.abs(np.log2(f0[both] / track.melody_f0[both]))
+    assert np.mean(cents < 50) > 0.95
+
+
+def test_voice_fraction_picks_artists_and_leaves_other_instruments_alone():
+    plain = SynthParams(duration=3.0, n_artists=16)
+    voiced = SynthParams(duration=3.0, n_artists=16, voice_fraction=0.5)
+    flags = [generate_track(i, 0, voiced).metadata["voice"] for i in range(16)]
+    assert 3 <= sum(flags) <= 13
+    first = flags.index(True)
+    a, b = generate_track(first, 0, plain), generate_track(first, 0, voiced)
+    np.testing.assert_array_equal(a.melody_f0, b.melody_f0)
+    # The stems share one gain, so compare their shapes, not their levels.
+    for stem in ("bass", "chords", "drums"):
+        ratio = (
+            b.stems[stem][np.abs(a.stems[stem]) > 1e-3]
+            / a.stems[stem][np.abs(a.stems[stem]) > 1e-3]
+        )
+        assert np.ptp(ratio) < 1e-3 * np.abs(ratio).mean()
+    assert not np.allclose(a.stems["melody"], b.stems["melody"])

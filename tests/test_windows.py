@@ -14,7 +14,6 @@ from mirlab.windows import (
     WindowSpec,
     build_index,
     feature_statistics,
-    make_dataset,
     normalize_batch,
     normalize_window,
     predict_track,
@@ -212,9 +211,9 @@ def _tracks(tmp_path):
 
 def test_dataset_batches_in_index_order_from_memory_maps(tmp_path):
     spec, arrays, f0, paths, index = _tracks(tmp_path)
-    dataset = make_dataset(
+    dataset = WindowBatches(
         [p[0] for p in paths], [p[1] for p in paths], index, spec, 2, shuffle=False, normalize=None
-    )
+    ).dataset(0)
     batches = [(x.numpy(), y.numpy()) for x, y in dataset]
     assert [len(x) for x, _ in batches] == [2, 2, 1]
     x_all = np.concatenate([x for x, _ in batches])
@@ -236,10 +235,8 @@ def test_dataset_global_shuffle_targets_and_resume_position(tmp_path):
         return f0_to_target(window, bins)
 
     def epoch_batches(epoch, skip=0, **options):
-        dataset = make_dataset(
-            arrays, f0, index, spec, 2, seed=7, epoch=epoch, target_fn=target_fn,
-            skip_batches=skip, **options,
-        )  # fmt: skip
+        batches = WindowBatches(arrays, f0, index, spec, 2, seed=7, target_fn=target_fn, **options)
+        dataset = batches.dataset(epoch, skip)
         return [(x.numpy(), y.numpy()) for x, y in dataset]
 
     batches = epoch_batches(0)
@@ -271,7 +268,7 @@ def test_one_dataset_runs_on_across_epochs_from_a_resume_position(tmp_path):
     per_epoch = [
         (x.numpy(), y.numpy())
         for epoch, skip in ((1, 1), (2, 0))
-        for x, y in make_dataset(arrays, f0, index, spec, 2, seed=5, epoch=epoch, skip_batches=skip)
+        for x, y in WindowBatches(arrays, f0, index, spec, 2, seed=5).dataset(epoch, skip)
     ]
     for (x, y), (x_expected, y_expected) in zip(endless, per_epoch, strict=True):
         np.testing.assert_array_equal(x, x_expected)
@@ -290,16 +287,18 @@ def test_dataset_augmentation_is_deterministic_and_survives_resume(tmp_path):
         return x + rng.normal(size=x.shape).astype(np.float32)
 
     def run(skip):
-        dataset = make_dataset(
-            arrays, f0, index, spec, 2, seed=1, augment=augment, skip_batches=skip,
-            num_parallel_calls=3,
-        )  # fmt: skip
+        batches = WindowBatches(
+            arrays, f0, index, spec, 2, seed=1, augment=augment, num_parallel_calls=3
+        )
+        dataset = batches.dataset(0, skip)
         return np.concatenate([x.numpy() for x, _ in dataset])
 
     full = run(0)
     np.testing.assert_array_equal(full, run(0))
     np.testing.assert_array_equal(full[2:], run(1))
-    clean = np.concatenate([x.numpy() for x, _ in make_dataset(arrays, f0, index, spec, 2, seed=1)])
+    clean = np.concatenate(
+        [x.numpy() for x, _ in WindowBatches(arrays, f0, index, spec, 2, seed=1).dataset(0)]
+    )
     assert not np.allclose(full, clean)
 
 

@@ -89,6 +89,31 @@ _PEAK = 10 ** (-1 / 20)  # -1 dBFS: headroom for rounding to 16-bit PCM
 # Artist draws use the seed words [seed, artist, 1]: SeedSequence pads entropy with zeros, so
 # a track's [seed, index] is [seed, index, 0] and the two kinds of stream never coincide.
 _ARTIST_STREAM = 1
+# Voice draws (is the artist's melody voice-like, its vowels) use their own words, so that
+# ``voice_fraction=0`` leaves every other draw, and so the audio, as it was.
+_VOICE_STREAM = 2
+#: Vowel formants (F1, F2, F3) of an adult male voice (Hz; Peterson & Barney 1952 means) ...
+_VOWEL_FORMANTS = np.array(
+    [
+        [270, 2290, 3010],  # i
+        [390, 1990, 2550],  # ɪ
+        [530, 1840, 2480],  # ɛ
+        [660, 1720, 2410],  # æ
+        [730, 1090, 2440],  # ɑ
+        [570, 840, 2410],  # ɔ
+        [440, 1020, 2240],  # ʊ
+        [300, 870, 2240],  # u
+        [640, 1190, 2390],  # ʌ
+        [490, 1350, 1690],  # ɝ
+    ],
+    dtype=np.float64,
+)
+#: ... and their bandwidths (Hz).
+_FORMANT_BANDWIDTHS = np.array([80.0, 120.0, 160.0])
+#: Range of an artist's formant scale (1: adult male, about 1.2: female, higher: child).
+_FORMANT_SCALES = (0.9, 1.3)
+_VOWEL_CONTROL_RATE = 200  # Hz: formants and harmonic gains are computed on this grid
+_VOWEL_TRANSITION = 0.04  # s: formants move from one note's vowel to the next over this
 
 
 def _fail(name: str, problem: str) -> NoReturn:
@@ -154,6 +179,10 @@ class SynthParams:
         bass_db: RMS of the bass relative to the chord instrument (dB).
         drum_db: RMS of the drums relative to bass plus chords (dB).
         n_artists: number of pseudo-artists; track ``i`` belongs to artist ``i % n_artists``.
+        voice_fraction: probability that an artist's melody instrument is voice-like: its
+            harmonics pass through vowel formants at fixed frequencies (Hz) that change from
+            note to note, so that the strongest harmonic is often the 2nd or 3rd, as in
+            singing. 0 (default) keeps every melody a fixed spectral envelope.
     """
 
     sr: int = 22050
@@ -175,6 +204,7 @@ class SynthParams:
     bass_db: float = 0.0
     drum_db: float = -6.0
     n_artists: int = 8
+    voice_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         sr = _number("sr", self.sr, 8000, 192000, integer=True)
@@ -206,6 +236,7 @@ class SynthParams:
             "bass_db": _number("bass_db", self.bass_db, -60.0, 60.0),
             "drum_db": _number("drum_db", self.drum_db, -60.0, 60.0),
             "n_artists": _number("n_artists", self.n_artists, 1, 1_000_000, integer=True),
+            "voice_fraction": _number("voice_fraction", self.voice_fraction, 0.0, 1.0),
         }
         # The highest fundamental (plus vibrato and drift headroom) must stay below Nyquist.
         for name in ("melody_midi_range", "chord_midi_range", "bass_midi_range"):
@@ -422,6 +453,9 @@ def _no_drift() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _additive(f0: np.ndarray, amplitudes: np.ndarray, phases: np.ndarray, sr: int) -> np.ndarray:
     """Harmonic tone (float32) following the per-sample f0 curve ``f0`` (Hz).
 
+    ``amplitudes`` holds one amplitude per harmonic, or one row per harmonic with a value
+    per sample (a time-varying spectral envelope).
+
     The phase is the running sum of f0 / sr (cycles), wrapped to [0, 1) in float64 so that
     float32 is precise enough for the harmonics' ``sin``. Harmonics above 0.45 * sr anywhere
     in the curve are left out rather than aliased.
@@ -435,14 +469,73 @@ def _additive(f0: np.ndarray, amplitudes: np.ndarray, phases: np.ndarray, sr: in
     waves += phases[:n_kept, None].astype(np.float32)
     np.sin(waves, out=waves)
     # A weighted sum along axis 0 (not BLAS) keeps the bytes independent of threading.
-    waves *= amplitudes[:n_kept, None].astype(np.float32)
+    kept = amplitudes[:n_kept].astype(np.float32)
+    waves *= kept if kept.ndim == 2 else kept[:, None]
     return waves.sum(axis=0)
 
 
-def _render(line: _Line, t: np.ndarray, sr: int, rng: np.random.Generator, n_harmonics: int):
-    """Audio of ``line`` at sample times ``t`` (float32), with a per-track spectral envelope."""
+@dataclass(frozen=True)
+class _Voice:
+    """A voice-like instrument: its formant scale and the generator of its vowels."""
+
+    formant_scale: float  # formant frequencies and bandwidths relative to _VOWEL_FORMANTS
+    rng: np.random.Generator
+
+    def amplitudes(self, line: _Line, source: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Harmonic amplitudes (harmonics x samples) of ``line`` sung through vowel formants.
+
+        Each note sings a vowel drawn from ``_VOWEL_FORMANTS``; the formants move to the next
+        note's over ``_VOWEL_TRANSITION`` s. A formant is a second-order resonance with unit
+        gain at 0 Hz, a vowel the cascade of three (Klatt 1980), applied at each harmonic's
+        frequency to the ``source`` amplitudes. Each instant's amplitudes have unit L2 norm,
+        so the loudness follows the line's amplitude envelope alone.
+        """
+        control = np.arange(0.0, t[-1] + 2.0 / _VOWEL_CONTROL_RATE, 1.0 / _VOWEL_CONTROL_RATE)
+        note = np.maximum(np.searchsorted(line.onsets, control, side="right") - 1, 0)
+        vowels = self.rng.integers(len(_VOWEL_FORMANTS), size=len(line.onsets))
+        formants = _VOWEL_FORMANTS[vowels[note]] * self.formant_scale
+        width = max(1, round(_VOWEL_TRANSITION * _VOWEL_CONTROL_RATE))
+        padded = np.pad(formants, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
+        summed = np.cumsum(np.vstack([np.zeros((1, 3)), padded]), axis=0)
+        formants = (summed[width:] - summed[:-width]) / width
+
+        pitch, _ = line.curves(control)
+        k = np.arange(1, len(source) + 1, dtype=np.float64)[:, None]
+        frequency = k * _midi_to_hz(pitch)[None, :]
+        gains = np.ones_like(frequency)
+        bandwidths = _FORMANT_BANDWIDTHS * self.formant_scale
+        for centre, bandwidth in zip(formants.T, bandwidths, strict=True):
+            gains *= centre**2 / np.hypot(centre**2 - frequency**2, bandwidth * frequency)
+        amplitudes = source[:, None] * gains
+        amplitudes /= np.linalg.norm(amplitudes, axis=0)
+        return np.stack([np.interp(t, control, row) for row in amplitudes])
+
+
+def _artist_voice(seed: int, artist: int, track_index: int, fraction: float) -> _Voice | None:
+    """The voice of ``artist``'s melody in track ``track_index``; None if not voice-like."""
+    rng = np.random.default_rng([seed, artist, _VOICE_STREAM])
+    is_voice, formant_scale = rng.random() < fraction, float(rng.uniform(*_FORMANT_SCALES))
+    if not is_voice:
+        return None
+    return _Voice(formant_scale, np.random.default_rng([seed, track_index, _VOICE_STREAM, 1]))
+
+
+def _render(
+    line: _Line,
+    t: np.ndarray,
+    sr: int,
+    rng: np.random.Generator,
+    n_harmonics: int,
+    voice: _Voice | None = None,
+):
+    """Audio of ``line`` at sample times ``t`` (float32), with a per-track spectral envelope.
+
+    With a ``voice``, that envelope is the source of the voice's time-varying formants.
+    """
     amplitudes = _harmonic_amplitudes(rng, line.timbre, n_harmonics)
     phases = rng.uniform(0.0, 2 * np.pi, n_harmonics)
+    if voice is not None:
+        amplitudes = voice.amplitudes(line, amplitudes, t)
     return line.render(t, amplitudes, phases, sr)
 
 
@@ -789,7 +882,8 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
         if voice.velocity.any():  # the fourth voice is silent through all-triad progressions
             chords_audio += voice.render(t, chord_timbre, chord_phases, sr)
     bass_audio = _render(bass, t, sr, rng, params.n_harmonics)
-    melody_audio = _render(melody, t, sr, rng, params.n_harmonics)
+    voice = _artist_voice(seed, artist, track_index, params.voice_fraction)
+    melody_audio = _render(melody, t, sr, rng, params.n_harmonics, voice)
     drums_audio = _drums(rng, n, sr, beat, start, end)
 
     mix, stems = _mix(
@@ -815,6 +909,7 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
         "seed": seed,
         "track_index": track_index,
         "sr": sr,
+        "voice": voice is not None,
     }
     return SynthTrack(
         track_id=identifier,

@@ -471,34 +471,6 @@ class WindowBatches:
         return batches.prefetch(self.prefetch).with_options(options)
 
 
-def make_dataset(
-    inputs: Sequence[ArrayLike],
-    targets: Sequence[ArrayLike],
-    index: np.ndarray,
-    spec: WindowSpec,
-    batch_size: int,
-    seed: int = 0,
-    shuffle: bool = True,
-    epoch: int = 0,
-    normalize: Normalize = "window",
-    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-    prefetch: int = 2,
-    *,
-    target_fn: Callable[[np.ndarray], np.ndarray] | None = None,
-    skip_batches: int = 0,
-    epochs: int | None = 1,
-    drop_remainder: bool = False,
-    num_parallel_calls: int = 2,
-) -> tf.data.Dataset:
-    """``(x, y)`` batches of epoch ``epoch`` (and ``epochs - 1`` more; ``None``: endless) of
-    the windows in ``index``, read from disk: ``WindowBatches(...).dataset(...)``."""
-    batches = WindowBatches(
-        inputs, targets, index, spec, batch_size, seed, shuffle, normalize, augment,
-        target_fn, drop_remainder, prefetch, num_parallel_calls,
-    )  # fmt: skip
-    return batches.dataset(epoch, skip_batches, epochs)
-
-
 def predict_track(
     model: Callable,
     array: ArrayLike,
