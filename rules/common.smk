@@ -179,11 +179,14 @@ check_comparisons(config["compare"], EXPERIMENTS)
 
 
 def current_experiment(wildcards):
+    """The resolved experiment of a job, without its list of seeds: the job's seed is in its
+    path, so adding a seed must not change (and so rerun) the jobs of the others."""
     if wildcards.experiment not in EXPERIMENTS:
         raise ValueError(
             f"config key experiments: no experiment {wildcards.experiment!r}"
         )
-    return EXPERIMENTS[wildcards.experiment]
+    experiment = EXPERIMENTS[wildcards.experiment]
+    return {key: value for key, value in experiment.items() if key != "seeds"}
 
 
 def input_grid(experiment):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from mirlab import synth
 from mirlab.errors import InputError
 from mirlab.synth import (
     ANNOTATION_HOP,
@@ -300,6 +301,46 @@ def test_a_voice_puts_its_strongest_harmonic_at_its_formants():
     plain_low, plain_high = strongest(0.0)
     assert voice_low > 2.5 and voice_high < 1.2
     assert plain_low < 1.5 and plain_high < 1.2
+
+
+def _harmonic_levels(track, harmonics=(1, 2), n_fft=4096):
+    """(f0 in Hz, level of each harmonic in dB) of the melody stem at voiced frames."""
+    audio, sr = track.stems["melody"], track.sr
+    bins = np.fft.rfftfreq(n_fft, 1 / sr)
+    rows = []
+    for time, f0 in zip(track.times[::5], track.melody_f0[::5], strict=True):
+        start = int(time * sr) - n_fft // 2
+        if f0 <= 0 or start < 0 or start + n_fft > len(audio):
+            continue
+        spectrum = np.abs(np.fft.rfft(audio[start : start + n_fft] * np.hanning(n_fft)))
+        centres = np.searchsorted(bins, np.array(harmonics) * f0)
+        peaks = [spectrum[c - 2 : c + 3].max() for c in centres]
+        rows.append([f0, *(20 * np.log10(peaks))])
+    return np.array(rows)
+
+
+def test_a_voice_low_cut_weakens_its_low_fundamentals(monkeypatch):
+    # The low cut is a second-order Butterworth high-pass at a cutoff drawn per artist: moving
+    # it from 20 to 300 Hz lowers a note's fundamental relative to its 2nd harmonic by the
+    # ratio of the filter's gains at f0 and 2 f0 (vowels, vibrato and the rest unchanged).
+    params = SynthParams(duration=10.0, melody_midi_range=(40, 60), voice_fraction=1.0)
+
+    def levels(cutoff):
+        monkeypatch.setattr(synth, "_HIGHPASS_CUTOFFS", (cutoff, cutoff))
+        return _harmonic_levels(generate_track(0, 0, params))
+
+    open_, cut = levels(20.0), levels(300.0)
+    np.testing.assert_array_equal(open_[:, 0], cut[:, 0])
+    f0 = open_[:, 0]
+
+    def gain_db(frequency):
+        ratio = (frequency / 300.0) ** 2
+        return 20 * np.log10(ratio / np.sqrt(1 + ratio**2))
+
+    expected = gain_db(2 * f0) - gain_db(f0)
+    measured = (cut[:, 2] - cut[:, 1]) - (open_[:, 2] - open_[:, 1])
+    assert np.median(expected) > 6
+    assert np.median(np.abs(measured - expected)) < 1.0
 
 
 def test_a_voice_keeps_the_annotation_exact():

@@ -172,6 +172,17 @@ def test_single_target_reruns_nothing_when_up_to_date(workdir):
     assert "Nothing to be done" in snakemake(workdir, "-n", target).stdout
 
 
+def test_adding_a_seed_reruns_nothing_of_the_others(workdir):
+    extra = workdir / "more_seeds.yaml"
+    extra.write_text(json.dumps({"experiments": {"crepe": {"seeds": [0, 1]}}}))
+    dry = snakemake(workdir, "-n", "--configfile", str(extra), "reports/results.csv").stdout
+    outputs = [
+        line.split(":", 1)[1] for line in dry.splitlines() if line.strip().startswith("output:")
+    ]
+    assert any("results/crepe/seed1/model" in line for line in outputs)
+    assert not any("results/crepe/seed0/" in line for line in outputs)
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

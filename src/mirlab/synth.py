@@ -108,10 +108,15 @@ _VOWEL_FORMANTS = np.array(
     ],
     dtype=np.float64,
 )
-#: ... and their bandwidths (Hz).
+#: ... and their bandwidths (Hz), which an artist scales by a factor drawn from
+#: ``_BANDWIDTH_SCALES``: narrow formants make one harmonic stand out from its neighbours.
 _FORMANT_BANDWIDTHS = np.array([80.0, 120.0, 160.0])
+_BANDWIDTH_SCALES = (0.5, 1.3)
 #: Range of an artist's formant scale (1: adult male, about 1.2: female, higher: child).
 _FORMANT_SCALES = (0.9, 1.3)
+#: Range of an artist's low-cut frequency (Hz, drawn log-uniformly): vocal stems are recorded
+#: and mixed with a low cut, which leaves a low note's fundamental weaker than its 2nd harmonic.
+_HIGHPASS_CUTOFFS = (60.0, 240.0)
 _VOWEL_CONTROL_RATE = 200  # Hz: formants and harmonic gains are computed on this grid
 _VOWEL_TRANSITION = 0.04  # s: formants move from one note's vowel to the next over this
 
@@ -181,8 +186,9 @@ class SynthParams:
         n_artists: number of pseudo-artists; track ``i`` belongs to artist ``i % n_artists``.
         voice_fraction: probability that an artist's melody instrument is voice-like: its
             harmonics pass through vowel formants at fixed frequencies (Hz) that change from
-            note to note, so that the strongest harmonic is often the 2nd or 3rd, as in
-            singing. 0 (default) keeps every melody a fixed spectral envelope.
+            note to note, and through a low cut (60-240 Hz, as vocal stems are mixed), so that
+            the strongest harmonic is often the 2nd or 3rd, as in singing. 0 (default) keeps
+            every melody a fixed spectral envelope.
     """
 
     sr: int = 22050
@@ -476,9 +482,11 @@ def _additive(f0: np.ndarray, amplitudes: np.ndarray, phases: np.ndarray, sr: in
 
 @dataclass(frozen=True)
 class _Voice:
-    """A voice-like instrument: its formant scale and the generator of its vowels."""
+    """A voice-like instrument: its formants, its low cut and the generator of its vowels."""
 
-    formant_scale: float  # formant frequencies and bandwidths relative to _VOWEL_FORMANTS
+    formant_scale: float  # formant frequencies relative to _VOWEL_FORMANTS
+    bandwidth_scale: float  # formant bandwidths relative to _FORMANT_BANDWIDTHS
+    highpass_hz: float  # cutoff of the second-order Butterworth low cut
     rng: np.random.Generator
 
     def amplitudes(self, line: _Line, source: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -487,8 +495,9 @@ class _Voice:
         Each note sings a vowel drawn from ``_VOWEL_FORMANTS``; the formants move to the next
         note's over ``_VOWEL_TRANSITION`` s. A formant is a second-order resonance with unit
         gain at 0 Hz, a vowel the cascade of three (Klatt 1980), applied at each harmonic's
-        frequency to the ``source`` amplitudes. Each instant's amplitudes have unit L2 norm,
-        so the loudness follows the line's amplitude envelope alone.
+        frequency to the ``source`` amplitudes, and then the low cut. Each instant's
+        amplitudes have unit L2 norm, so the loudness follows the line's amplitude envelope
+        alone.
         """
         control = np.arange(0.0, t[-1] + 2.0 / _VOWEL_CONTROL_RATE, 1.0 / _VOWEL_CONTROL_RATE)
         note = np.maximum(np.searchsorted(line.onsets, control, side="right") - 1, 0)
@@ -503,9 +512,11 @@ class _Voice:
         k = np.arange(1, len(source) + 1, dtype=np.float64)[:, None]
         frequency = k * _midi_to_hz(pitch)[None, :]
         gains = np.ones_like(frequency)
-        bandwidths = _FORMANT_BANDWIDTHS * self.formant_scale
+        bandwidths = _FORMANT_BANDWIDTHS * self.bandwidth_scale
         for centre, bandwidth in zip(formants.T, bandwidths, strict=True):
             gains *= centre**2 / np.hypot(centre**2 - frequency**2, bandwidth * frequency)
+        ratio = (frequency / self.highpass_hz) ** 2
+        gains *= ratio / np.sqrt(1.0 + ratio**2)
         amplitudes = source[:, None] * gains
         amplitudes /= np.linalg.norm(amplitudes, axis=0)
         return np.stack([np.interp(t, control, row) for row in amplitudes])
@@ -515,9 +526,12 @@ def _artist_voice(seed: int, artist: int, track_index: int, fraction: float) -> 
     """The voice of ``artist``'s melody in track ``track_index``; None if not voice-like."""
     rng = np.random.default_rng([seed, artist, _VOICE_STREAM])
     is_voice, formant_scale = rng.random() < fraction, float(rng.uniform(*_FORMANT_SCALES))
+    highpass_hz = float(np.exp(rng.uniform(*np.log(_HIGHPASS_CUTOFFS))))
+    bandwidth_scale = float(rng.uniform(*_BANDWIDTH_SCALES))
     if not is_voice:
         return None
-    return _Voice(formant_scale, np.random.default_rng([seed, track_index, _VOICE_STREAM, 1]))
+    vowels = np.random.default_rng([seed, track_index, _VOICE_STREAM, 1])
+    return _Voice(formant_scale, bandwidth_scale, highpass_hz, vowels)
 
 
 def _render(
