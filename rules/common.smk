@@ -233,6 +233,13 @@ def experiment_sets(experiment, role):
     ]
 
 
+def validation_excerpts(experiment):
+    """Configured excerpts of the experiment's validation datasets; the training job makes
+    a validation set of each one whose track lies in a validated part."""
+    datasets = sorted({s["dataset"] for s in experiment.get("validate", [])})
+    return [excerpt for name in datasets for excerpt in dataset_excerpts(name)]
+
+
 def trained_experiment(wildcards):
     experiment = current_experiment(wildcards)
     if experiment["method"] != "train":
@@ -262,8 +269,9 @@ def train_input(wildcards):
 
 
 def training_dir(wildcards):
-    """Checkpoints and TensorBoard logs of a training job, keyed by the resolved experiment and
-    its datasets' keys: a rerun with the same key resumes, a changed one starts afresh.
+    """Checkpoints and TensorBoard logs of a training job, keyed by the resolved experiment,
+    its datasets' keys and its validation excerpts: a rerun with the same key resumes, a
+    changed one starts afresh.
     """
     experiment = current_experiment(wildcards)
     used = [
@@ -271,7 +279,11 @@ def training_dir(wildcards):
         for s in experiment.get("train", []) + experiment.get("validate", [])
     ]
     key = param_key(
-        {"experiment": experiment, "data": [dataset_params(d) for d in used]}
+        {
+            "experiment": experiment,
+            "data": [dataset_params(d) for d in used],
+            "excerpts": validation_excerpts(experiment),
+        }
     )
     return f"results/{wildcards.experiment}/seed{wildcards.seed}/training/{key}"
 

@@ -16,6 +16,7 @@ rule train_model:
         valid=lambda wildcards: experiment_sets(
             current_experiment(wildcards), "validate"
         ),
+        excerpts=lambda wildcards: validation_excerpts(current_experiment(wildcards)),
         work_dir=training_dir,
     script:
         "../scripts/train_model.py"

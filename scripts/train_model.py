@@ -13,4 +13,5 @@ with logged(snakemake.log[0]):
         snakemake.params.work_dir,
         snakemake.output[0],
         command=f"snakemake {shlex.quote(snakemake.output[0])}",
+        excerpts=snakemake.params.excerpts,
     )

@@ -96,6 +96,15 @@ def test_a_new_experiment_runs_only_its_own_jobs_and_the_table(workdir):
     assert jobs == experiment_jobs(BASELINE_JOBS, "pyin_copy") | TABLE_JOBS
 
 
+def test_a_new_seed_runs_only_that_seed_and_the_table(workdir):
+    config = run_config()
+    config["experiments"][EXPERIMENT]["seeds"] = [0, 1]
+    jobs = jobs_after(workdir, config)
+    seed0 = experiment_jobs(TRAINED_JOBS, EXPERIMENT)
+    seed1 = {(rule, wildcards.replace("seed=0", "seed=1")) for rule, wildcards in seed0}
+    assert jobs == seed1 | TABLE_JOBS
+
+
 def test_a_feature_parameter_reruns_the_feature_and_what_reads_it(workdir):
     config = run_config()
     config["features"]["cqt"]["hop_length"] = 512

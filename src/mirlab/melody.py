@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from mirlab.evaluate import (
     evaluate_tracks,
     write_estimate_csv,
 )
+from mirlab.excerpts import cut_annotation, feature_excerpt_frames
 from mirlab.models import build_model
 from mirlab.storage import atomic_directory, write_json
 from mirlab.targets import PitchBins, f0_to_target
@@ -129,12 +131,16 @@ def train_experiment(
     work_dir: str | Path,
     model_dir: str | Path,
     command: str,
+    excerpts: Sequence[Mapping] = (),
 ) -> None:
     """Train one experiment with one seed and store the model with its tuned voicing threshold.
 
-    ``train_sets``/``valid_sets``: (dataset, split part) pairs. ``work_dir`` holds checkpoints
-    and TensorBoard logs (a rerun resumes from there); ``model_dir`` receives the model bundle
-    (``model.keras``, config, summary, parameter count, versions, command) and ``decoding.json``.
+    ``train_sets``/``valid_sets``: (dataset, split part) pairs. ``excerpts``: configured
+    excerpts (name, dataset, track, start and end in s); each one whose track lies in a
+    validated part is a small validation set of its own (scalars, images, best model).
+    ``work_dir`` holds checkpoints and TensorBoard logs (a rerun resumes from there);
+    ``model_dir`` receives the model bundle (``model.keras``, config, summary, parameter
+    count, versions, command) and ``decoding.json``.
     """
     enable_determinism(seed)
     training = experiment["training"]
@@ -181,6 +187,7 @@ def train_experiment(
     validators = {
         f"{data.name}.{part}": MelodyValidator(data, part, spec, bins) for data, part in valid_sets
     }
+    excerpt_validators = _excerpt_validators(excerpts, valid_sets, spec, bins)
     result = train_model(
         model,
         train_data,
@@ -188,7 +195,7 @@ def train_experiment(
         optimizer,
         work_dir,
         training["steps"],
-        valid_sets=validators,
+        valid_sets={**validators, **excerpt_validators},
         best_metrics={training["metric"]: "max"},
         l2=training["l2"],
         checkpoint_every=training["checkpoint_every"],
@@ -205,32 +212,57 @@ def train_experiment(
 
 
 class MelodyValidator:
-    """Validation on full tracks with the final evaluator, at the best voicing threshold.
+    """Validation with the final evaluator, at the best voicing threshold.
 
     Called with a model, it predicts every track of ``data``'s ``part``, tunes the voicing
     threshold on the frame grid (as the final model will be), and returns the mean of every
     ``melody_metrics`` score against the original references, plus ``voicing_threshold``.
     A fixed threshold would score an early model whose salience peaks stay below it as
     "all unvoiced", whatever its pitch accuracy.
+
+    With an ``excerpt`` (track, start and end in s), the set is the frames of that one track
+    whose centres lie in ``[start, end)``, scored against the reference cut to the same
+    interval; the model sees the track around them, as in the full-track validation.
     """
 
-    def __init__(self, data: DatasetPaths, part: str, spec: windows.WindowSpec, bins: PitchBins):
+    def __init__(
+        self,
+        data: DatasetPaths,
+        part: str,
+        spec: windows.WindowSpec,
+        bins: PitchBins,
+        excerpt: Mapping | None = None,
+    ):
         self.spec, self.bins = spec, bins
-        self.track_ids = data.track_ids(part)
+        self.track_ids = data.track_ids(part) if excerpt is None else [excerpt["track"]]
         self.inputs = data.input_files(self.track_ids)
-        self.grids = data.grid_f0(self.track_ids)
+        grids = data.grid_f0(self.track_ids)
+        self.n_frames = [len(grid) for grid in grids]
         self.references = data.references(self.track_ids)
         self.frame_period = data.frame_period
+        self.frames = slice(None)
+        if excerpt is not None:
+            first, stop = feature_excerpt_frames(
+                len(grids[0]), data.sr, data.hop_length, excerpt["start"], excerpt["end"]
+            )
+            self.frames = slice(first, stop)
+            times, f0 = self.references[excerpt["track"]]
+            self.references = {
+                excerpt["track"]: cut_annotation(
+                    times, f0, first * self.frame_period, stop * self.frame_period
+                )
+            }
+        self.grids = [grid[self.frames] for grid in grids]
 
     def decode(self, model: keras.Model) -> list[tuple[np.ndarray, np.ndarray]]:
         """(f0 Hz, confidence) per track, before any voicing decision."""
         return [
             decode_salience(
-                windows.predict_track(model, path, self.spec, n_frames=len(grid)),
+                windows.predict_track(model, path, self.spec, n_frames=n_frames)[self.frames],
                 self.bins,
                 RADIUS_BINS,
             )
-            for path, grid in zip(self.inputs, self.grids, strict=True)
+            for path, n_frames in zip(self.inputs, self.n_frames, strict=True)
         ]
 
     def __call__(self, model: keras.Model) -> dict[str, float]:
@@ -265,6 +297,37 @@ class MelodyValidator:
         validation track (the small excerpt), and the confusion matrix and error histogram
         over every validation frame."""
         return figures.validation_images(self.references, self.last_estimates)
+
+
+def _excerpt_validators(
+    excerpts: Sequence[Mapping],
+    valid_sets: list[tuple[DatasetPaths, str]],
+    spec: windows.WindowSpec,
+    bins: PitchBins,
+) -> dict[str, MelodyValidator]:
+    """``excerpt.<name>``: a validator for each excerpt whose track lies in a validated part.
+
+    Excerpts of other tracks (training or test tracks) would leak into model selection, so
+    they are left out, and the log says so.
+    """
+    validators = {}
+    for excerpt in excerpts:
+        parts = [
+            (data, part)
+            for data, part in valid_sets
+            if data.name == excerpt["dataset"] and excerpt["track"] in data.track_ids(part)
+        ]
+        if not parts:
+            log.info(
+                "excerpt %s (%s of %s) is not in a validation part: not a validation set",
+                excerpt["name"],
+                excerpt["track"],
+                excerpt["dataset"],
+            )
+            continue
+        data, part = parts[0]
+        validators[f"excerpt.{excerpt['name']}"] = MelodyValidator(data, part, spec, bins, excerpt)
+    return validators
 
 
 def _tune_threshold(model: keras.Model, validators: list[MelodyValidator]) -> float:
