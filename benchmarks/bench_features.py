@@ -6,7 +6,7 @@ filter bases on first use). The reference is a single CQT with the same hop, fmi
 bins as one HCQT channel; the HCQT computes 6 of them, so a ratio of 1/6 would mean no
 saving over computing each harmonic separately, which is also measured ("naive").
 
-    python benchmarks/bench_features.py results/bench_features.json
+    python benchmarks/bench_features.py --output benchmarks/out/features.json
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def cpu_seconds(run: Callable[[], object], repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("output", type=Path, help="JSON file to write the figures to")
+    parser.add_argument("--output", type=Path, required=True, help="JSON file for the figures")
     parser.add_argument("--seconds", type=float, default=30.0, help="audio length (s)")
     parser.add_argument("--sr", type=int, default=22050, help="sample rate (Hz)")
     parser.add_argument("--hop-length", type=int, default=256, help="samples")

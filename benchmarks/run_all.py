@@ -1,7 +1,6 @@
 """Run every ``benchmarks/bench_*.py``, keep their JSON and output, print a summary table.
 
-Each benchmark writes its figures to a JSON path given on its command line (``--output PATH``,
-or a positional ``PATH`` where it has no ``--output`` option); here that is
+Each benchmark writes its figures to the JSON path given by ``--output PATH``; here that is
 ``benchmarks/out/<name>.json``, next to ``<name>.log`` (its printed output). The summary
 shows each benchmark's wall time and headline figures: the JSON's ``summary`` mapping where
 it has one, else every number whose key holds ``_over_`` (the ratios).
@@ -35,14 +34,6 @@ def benchmark_scripts(only: list[str] | None) -> list[Path]:
     return [names[name] for name in only]
 
 
-def output_arguments(script: Path, output: Path) -> list[str]:
-    """How ``script`` takes its JSON path: ``--output PATH`` if it has that option, else ``PATH``.
-
-    Read from the source rather than ``--help``, which would import TensorFlow for some.
-    """
-    return ["--output", str(output)] if '"--output"' in script.read_text() else [str(output)]
-
-
 def headline(figures: dict) -> dict[str, float]:
     """The figures to show: ``figures["summary"]``, else the numbers whose key holds ``_over_``."""
     if isinstance(figures.get("summary"), dict):
@@ -69,7 +60,7 @@ def run(script: Path, out_dir: Path) -> dict:
     name = script.stem.removeprefix("bench_")
     output, log = out_dir / f"{name}.json", out_dir / f"{name}.log"
     output.unlink(missing_ok=True)
-    command = [sys.executable, str(script), *output_arguments(script, output)]
+    command = [sys.executable, str(script), "--output", str(output)]
     print(f"== {name}: {' '.join(command[1:])}", flush=True)
     start = time.perf_counter()
     with log.open("w") as file:
