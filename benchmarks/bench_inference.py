@@ -23,9 +23,9 @@ import yaml
 
 from mirlab import baselines, features, windows
 from mirlab.audio import AudioSource, audio_duration, load_audio
-from mirlab.decode import apply_voicing, decode_salience
+from mirlab.decode import apply_voicing
 from mirlab.evaluate import write_estimate_csv
-from mirlab.melody import pitch_bins, window_spec
+from mirlab.melody import decode_output, pitch_bins, window_spec
 from mirlab.synth import SynthParams, write_synth_dataset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +47,8 @@ def trained_method(experiment: dict, model_dir: Path, feature_params: dict | Non
             x = features.compute_feature(y, sr, feature_params["kind"], **kwargs)
         else:
             x = y
-        salience = windows.predict_track(model, x, spec)
-        f0, confidence = decode_salience(salience, bins, decoding["radius_bins"])
+        output = windows.predict_track(model, x, spec)
+        f0, confidence = decode_output(output, bins, decoding["radius_bins"])
         f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
         write_estimate_csv(np.arange(len(f0)) * hop / sr, f0, output)
 

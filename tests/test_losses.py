@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.losses import miss_weighted_crossentropy, salience_crossentropy, voicing_crossentropy
+from mirlab.losses import (
+    miss_weighted_crossentropy,
+    salience_crossentropy,
+    voicing_crossentropy,
+    with_voicing_head,
+)
 from mirlab.targets import PitchBins, f0_to_target
 
 # one voiced frame (reference at bin 1) and one unvoiced frame, 3 bins
@@ -79,6 +84,14 @@ def test_miss_weight_with_several_references():
 def test_voicing_crossentropy():
     loss = numpy(voicing_crossentropy()(np.array([[1.0, 0.0]]), np.array([[0.8, 0.3]])))
     np.testing.assert_allclose(loss, [[-math.log(0.8), -math.log(0.7)]], rtol=1e-5)
+
+
+def test_with_voicing_head_scores_salience_on_voiced_frames_and_the_head_on_voicing():
+    loss = with_voicing_head(salience_crossentropy(unvoiced_weight=0.0))
+    outputs = {"salience": Y_PRED[None], "voicing": np.array([[0.8, 0.3]], dtype=np.float32)}
+    # Frame 0 is voiced (its target has a non-zero bin), frame 1 unvoiced.
+    expected = [[CE[0].mean() - math.log(0.8), 0.0 - math.log(0.7)]]
+    np.testing.assert_allclose(numpy(loss(Y_TRUE[None], outputs)), expected, rtol=1e-5)
 
 
 def test_losses_work_in_a_compiled_keras_model():

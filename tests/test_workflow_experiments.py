@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mirlab import windows
 from mirlab.datasets import load_dataset, read_annotation
+from mirlab.melody import window_spec
 from tests.workflow_utils import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
@@ -55,6 +57,16 @@ def tiny_config(estimates: str) -> dict:
                 "seeds": [0],
                 **PARTS,
                 "grid": {"window.context": [0, 2]},
+            },
+            "hcnn_voicing": {
+                "task": "melody",
+                "method": "train",
+                "model": "hcnn",
+                "input": {"feature": "cqt"},
+                "window": {"n_frames": 16, "hop": 16, "context": 2},
+                "model_args": {"filters": [4, 4, 4], "voicing_head": True},
+                "training": TRAINING,
+                **PARTS,
             },
             "crepe": {
                 "task": "melody",
@@ -113,6 +125,7 @@ def test_results_table_has_one_row_per_experiment_seed_dataset(workdir):
         "crepe",
         "hcnn-context0",
         "hcnn-context2",
+        "hcnn_voicing",
         "oracle",
         "pyin",
         "salience",
@@ -147,6 +160,23 @@ def test_trained_model_is_stored_with_everything_that_reproduces_it(workdir):
     assert config["window"]["context"] == 2 and config["model"] == "hcnn"
     assert 0 <= decoding["voicing_threshold"] <= 1
     assert (model / "summary.txt").read_text().strip()
+
+
+def test_a_voicing_head_is_trained_and_decides_the_voicing(workdir):
+    import keras
+
+    model_dir = workdir / "results" / "hcnn_voicing" / "seed0" / "model"
+    model = keras.saving.load_model(model_dir / "model.keras")
+    assert set(model.output) == {"salience", "voicing"}
+    # A frame is voiced iff the head's probability reaches the threshold tuned on validation.
+    threshold = json.loads((model_dir / "decoding.json").read_text())["voicing_threshold"]
+    experiment = json.loads((model_dir / "config.json").read_text())
+    spec = window_spec(experiment, 256)
+    for estimate in workdir.glob("results/hcnn_voicing/seed0/predictions/tiny/*.csv"):
+        (feature,) = workdir.glob(f"data/tiny/*/features/cqt-*/{estimate.stem}.npy")
+        voicing = windows.predict_track(model, feature, spec)["voicing"]
+        f0 = np.loadtxt(estimate, delimiter=",")[:, 1]
+        np.testing.assert_array_equal(f0 > 0, voicing >= threshold)
 
 
 def test_tensorboard_gets_scalars_and_images_at_each_evaluation(workdir):

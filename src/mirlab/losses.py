@@ -8,8 +8,9 @@ it over frames and batch.
 
 Unvoiced frames: a frame whose target is all zero is unvoiced. "Train unvoiced frames toward
 zero" is simply that all-zero target with ``unvoiced_weight=1`` (the default); with a
-separate voicing head one usually sets ``unvoiced_weight=0`` so that the salience output is
-trained on voiced frames only and :func:`voicing_crossentropy` trains the voicing head.
+separate voicing head one sets ``unvoiced_weight=0`` so that the salience output is trained
+on voiced frames only and :func:`voicing_crossentropy` trains the voicing head
+(:func:`with_voicing_head` combines the two).
 """
 
 from __future__ import annotations
@@ -133,3 +134,22 @@ def voicing_crossentropy():
         return ops.binary_crossentropy(ops.cast(y_true, y_pred.dtype), y_pred)
 
     return voicing_crossentropy
+
+
+def with_voicing_head(salience_loss):
+    """Loss of a model with outputs ``{"salience", "voicing"}`` against a salience target.
+
+    ``salience_loss`` (built with ``unvoiced_weight=0``, so that the salience output learns
+    pitch on voiced frames only) scores ``"salience"``; :func:`voicing_crossentropy` scores
+    ``"voicing"`` against the target's own voicing (1 where the frame's target has a
+    non-zero bin). Returns their per-frame sum.
+    """
+    voicing_loss = voicing_crossentropy()
+
+    def with_voicing_head(y_true, y_pred):
+        salience = ops.convert_to_tensor(y_pred["salience"])
+        y_true = ops.cast(y_true, salience.dtype)
+        voiced = ops.cast(ops.max(y_true, axis=-1) > 0, salience.dtype)
+        return salience_loss(y_true, salience) + voicing_loss(voiced, y_pred["voicing"])
+
+    return with_voicing_head

@@ -98,15 +98,44 @@ def build_experiment_model(
         x = keras.layers.Reshape((spec.input_length, *with_channel))(x)
     y = inner(x)
     if spec.context:
-        y = keras.layers.Cropping1D((spec.context, spec.context))(y)
+        crop = keras.layers.Cropping1D((spec.context, spec.context))
+        if isinstance(y, dict):  # a voicing head: (batch, frames) beside the salience
+            voicing = keras.layers.Reshape((-1, 1))(y["voicing"])
+            voicing = keras.layers.Reshape((-1,), name="voicing")(crop(voicing))
+            y = {"salience": crop(y["salience"]), "voicing": voicing}
+        else:
+            y = crop(y)
     return keras.Model(inputs, y, name=f"{name}_windowed")
 
 
-def _loss(experiment: dict, bins: PitchBins):
+def _loss(experiment: dict, bins: PitchBins, voicing_head: bool):
+    """Salience cross-entropy (``miss_weight`` if set). Without a voicing head, unvoiced
+    frames are trained toward zero; with one, the salience learns voiced frames only and the
+    head learns voicing."""
+    unvoiced_weight = 0.0 if voicing_head else 1.0
     miss_weight = experiment["training"]["miss_weight"]
     if miss_weight:
-        return losses.miss_weighted_crossentropy(miss_weight, bins.bins_per_semitone)
-    return losses.salience_crossentropy()
+        salience = losses.miss_weighted_crossentropy(
+            miss_weight, bins.bins_per_semitone, unvoiced_weight=unvoiced_weight
+        )
+    else:
+        salience = losses.salience_crossentropy(unvoiced_weight=unvoiced_weight)
+    return losses.with_voicing_head(salience) if voicing_head else salience
+
+
+def decode_output(
+    output: np.ndarray | dict, bins: PitchBins, radius_bins: int = RADIUS_BINS
+) -> tuple[np.ndarray, np.ndarray]:
+    """(f0 Hz, voicing confidence 0..1) per frame of a model's output over a track.
+
+    f0 is the weighted average over ``radius_bins`` bins around the salience peak; the
+    confidence is the voicing head's probability where the model has one, else the peak
+    salience.
+    """
+    if isinstance(output, dict):
+        f0, _ = decode_salience(output["salience"], bins, radius_bins)
+        return f0, np.asarray(output["voicing"], dtype=np.float64)
+    return decode_salience(output, bins, radius_bins)
 
 
 def _augment(experiment: dict, spec: windows.WindowSpec):
@@ -191,7 +220,7 @@ def train_experiment(
     result = train_model(
         model,
         train_data,
-        _loss(experiment, bins),
+        _loss(experiment, bins, voicing_head=isinstance(model.output, dict)),
         optimizer,
         work_dir,
         training["steps"],
@@ -256,14 +285,13 @@ class MelodyValidator:
 
     def decode(self, model: keras.Model) -> list[tuple[np.ndarray, np.ndarray]]:
         """(f0 Hz, confidence) per track, before any voicing decision."""
-        return [
-            decode_salience(
-                windows.predict_track(model, path, self.spec, n_frames=n_frames)[self.frames],
-                self.bins,
-                RADIUS_BINS,
+        decoded = [
+            decode_output(
+                windows.predict_track(model, path, self.spec, n_frames=n_frames), self.bins
             )
             for path, n_frames in zip(self.inputs, self.n_frames, strict=True)
         ]
+        return [(f0[self.frames], confidence[self.frames]) for f0, confidence in decoded]
 
     def __call__(self, model: keras.Model) -> dict[str, float]:
         decoded = self.decode(model)
@@ -356,8 +384,8 @@ def predict_experiment(
     track_ids = data.track_ids(part)
     with atomic_directory(output) as tmp:
         for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True):
-            salience = windows.predict_track(model, path, spec)
-            f0, confidence = decode_salience(salience, bins, decoding["radius_bins"])
+            output = windows.predict_track(model, path, spec)
+            f0, confidence = decode_output(output, bins, decoding["radius_bins"])
             f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
             times = np.arange(len(f0)) * data.frame_period
             write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
