@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import librosa
 import mir_eval
@@ -98,6 +99,18 @@ def test_layout_and_file_contents(tmp_path):
             str(tmp_path / "annotations" / f"{ident}_CHORDS.lab"), delimiter="\t"
         )
         assert labels == track.chord_labels
+
+
+def test_written_frame_times_are_a_uniform_grid_to_mir_eval(tmp_path):
+    # mir_eval warns when resampling a series whose time steps differ (its uniformity
+    # check): times rounded to microseconds would trigger it on every resampling.
+    write_synth_dataset(tmp_path, 1, 3, SHORT)
+    times, f0 = mir_eval.io.load_time_series(
+        tmp_path / "annotations" / "synth_0000_MELODY.csv", delimiter=","
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mir_eval.melody.resample_melody_series(times, f0, f0 > 0, np.arange(0, 2.9, 0.01))
 
 
 def test_melody_annotation_matches_the_melody_stem(tracks):

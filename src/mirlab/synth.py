@@ -86,6 +86,10 @@ _INVERSION_PROB = 0.2  # a chord is played over a chord tone other than its root
 _VIBRATO_FADE_IN = 0.2  # s: vibrato grows in over the start of each note, like a singer's
 _DRIFT_RATES = (0.05, 0.25)  # Hz: frequencies of the two sinusoids of the slow drift
 _PEAK = 10 ** (-1 / 20)  # -1 dBFS: headroom for rounding to 16-bit PCM
+# Annotation numbers are written to the nanosecond (nano-Hz): rounded to microseconds, the
+# frame times k * 256 / 44100 vary by more than mir_eval's check for a uniform time grid
+# allows, and every resampling of them warns of a "non-uniform timescale".
+_DECIMALS = ".9f"
 # Artist draws use the seed words [seed, artist, 1]: SeedSequence pads entropy with zeros, so
 # a track's [seed, index] is [seed, index, 0] and the two kinds of stream never coincide.
 _ARTIST_STREAM = 1
@@ -943,8 +947,10 @@ def generate_track(track_index: int, seed: int, params: SynthParams) -> SynthTra
 
 
 def _rows(columns: Sequence[np.ndarray]) -> str:
-    """CSV text of equal-length float columns, ``%.6f``, no header."""
-    return "".join(",".join(f"{x:.6f}" for x in row) + "\n" for row in zip(*columns, strict=True))
+    """CSV text of equal-length float columns, ``%.9f``, no header."""
+    return "".join(
+        ",".join(f"{x:{_DECIMALS}}" for x in row) + "\n" for row in zip(*columns, strict=True)
+    )
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -963,7 +969,7 @@ def write_track(root: str | Path, track: SynthTrack) -> None:
     Files: ``audio/<T>_MIX.wav``, ``stems/<T>_<stem>.wav``, and in ``annotations/``:
     ``<T>_MELODY.csv`` and ``<T>_BASS.csv`` (time,f0), ``<T>_MULTIF0.csv`` (time,f0,f0,...
     with only the sounding f0s), ``<T>_NOTES.csv`` (onset,offset,f0 of the melody notes),
-    ``<T>_CHORDS.lab`` (start, end, Harte label; tab separated). No headers; ``%.6f``.
+    ``<T>_CHORDS.lab`` (start, end, Harte label; tab separated). No headers; ``%.9f``.
     """
     root = Path(root)
     ident = track.track_id
@@ -975,14 +981,14 @@ def write_track(root: str | Path, track: SynthTrack) -> None:
     _write_text(folder / f"{ident}_MELODY.csv", _rows([times, track.melody_f0.tolist()]))
     _write_text(folder / f"{ident}_BASS.csv", _rows([times, track.bass_f0.tolist()]))
     multif0 = "".join(
-        ",".join(f"{x:.6f}" for x in [time, *row.tolist()]) + "\n"
+        ",".join(f"{x:{_DECIMALS}}" for x in [time, *row.tolist()]) + "\n"
         for time, row in zip(times, track.multif0, strict=True)
     )
     _write_text(folder / f"{ident}_MULTIF0.csv", multif0)
     notes = [*track.note_intervals.T.tolist(), track.note_f0.tolist()]
     _write_text(folder / f"{ident}_NOTES.csv", _rows(notes))
     lab = "".join(
-        f"{start:.6f}\t{end:.6f}\t{label}\n"
+        f"{start:{_DECIMALS}}\t{end:{_DECIMALS}}\t{label}\n"
         for (start, end), label in zip(
             track.chord_intervals.tolist(), track.chord_labels, strict=True
         )
