@@ -143,14 +143,15 @@ def read_estimate_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def write_estimate_csv(times: np.ndarray, f0: np.ndarray, path: str | Path) -> None:
-    """Write a MIREX-format melody file atomically: ``time,f0`` rows, ``%.6f``, no header.
+    """Write a MIREX-format melody file atomically: ``time,f0`` rows, ``%.9f``, no header.
 
     ``times`` in seconds, ``f0`` in Hz (``<= 0`` unvoiced). The fixed format makes the bytes
-    depend only on the values.
+    depend only on the values; nine decimals keep a frame grid such as k * 256 / 22050 s
+    uniform to mir_eval's check, which warns on every resampling of a coarser rounding.
     """
     times, f0 = _check_series(times, f0, str(path))
     with atomic_path(path) as tmp:
-        np.savetxt(tmp, np.column_stack([times, f0]), fmt="%.6f", delimiter=",", newline="\n")
+        np.savetxt(tmp, np.column_stack([times, f0]), fmt="%.9f", delimiter=",", newline="\n")
 
 
 def _overall_chroma_accuracy(
