@@ -47,8 +47,8 @@ def trained_method(experiment: dict, model_dir: Path, feature_params: dict | Non
             x = features.compute_feature(y, sr, feature_params["kind"], **kwargs)
         else:
             x = y
-        output = windows.predict_track(model, x, spec)
-        f0, confidence = decode_output(output, bins, decoding["radius_bins"])
+        prediction = windows.predict_track(model, x, spec)
+        f0, confidence = decode_output(prediction, bins, decoding["radius_bins"])
         f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
         write_estimate_csv(np.arange(len(f0)) * hop / sr, f0, output)
 

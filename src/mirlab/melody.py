@@ -384,8 +384,8 @@ def predict_experiment(
     track_ids = data.track_ids(part)
     with atomic_directory(output) as tmp:
         for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True):
-            output = windows.predict_track(model, path, spec)
-            f0, confidence = decode_output(output, bins, decoding["radius_bins"])
+            prediction = windows.predict_track(model, path, spec)
+            f0, confidence = decode_output(prediction, bins, decoding["radius_bins"])
             f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
             times = np.arange(len(f0)) * data.frame_period
             write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
