@@ -239,15 +239,16 @@ def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, float
     return wall, cpu, job_benchmarks(workdir)
 
 
-#: What a job's process imports (the scripts import ``mirlab.preprocess``), what Snakemake's
-#: script preamble imports, what the Snakefile imports, and the heaviest parts of them.
+#: What every job's process imports (the scripts import ``mirlab.preprocess``), what
+#: Snakemake's script preamble imports, what the Snakefile imports, and what only some
+#: stages import on top (annotation readers and grids, features).
 IMPORTS = {
     "python -c pass": "pass",
     "import snakemake.script": "import snakemake.script",
     "import mirlab.preprocess": "import mirlab.preprocess",
-    "  of which import mir_eval": "import mir_eval",
-    "  of which import mirlab.features (librosa)": "import mirlab.features",
     "  of which import pandas": "import pandas",
+    "import mirlab.readers (annotation stages; mir_eval)": "import mirlab.readers",
+    "import mirlab.features (feature stages; librosa)": "import mirlab.features",
     "Snakefile imports (mirlab.config, .experiments)": "import mirlab.config, mirlab.experiments",
 }
 

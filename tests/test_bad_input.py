@@ -8,9 +8,10 @@ import pytest
 import scipy.io
 import soundfile
 
-from mirlab import datasets
-from mirlab.datasets import Annotation, load_dataset, read_annotation
+from mirlab import readers
+from mirlab.datasets import Annotation, load_dataset
 from mirlab.errors import InputError
+from mirlab.readers import read_annotation
 
 SR = 8000
 
@@ -129,10 +130,10 @@ def test_annotation_longer_than_audio(tmp_path):
     (track,) = load_dataset("orchset", tmp_path)
     wav = track.audio["mix"].path
     with raises_about(mel, "runs to 0.900 s", str(wav), "0.500 s"):
-        datasets.check_annotation_fits_audio(track.annotations["melody"], 0.5, wav)
+        readers.check_annotation_fits_audio(track.annotations["melody"], 0.5, wav)
     # within the tolerance (0.1 s) is fine
     write_text(mel, "0.0\t0\n0.59\t440\n")
-    datasets.check_annotation_fits_audio(track.annotations["melody"], 0.5, wav)
+    readers.check_annotation_fits_audio(track.annotations["melody"], 0.5, wav)
 
 
 # --------------------------------------------------------------------------------------

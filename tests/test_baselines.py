@@ -19,9 +19,10 @@ from mirlab.baselines import (
     salience_peak_f0,
     swift_f0,
 )
-from mirlab.datasets import load_mdb_stem_synth, read_annotation
+from mirlab.datasets import load_mdb_stem_synth
 from mirlab.decode import tune_voicing_threshold
 from mirlab.evaluate import melody_metrics, read_estimate_csv
+from mirlab.readers import read_annotation
 
 HARMONICS = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0)
 BINS_PER_OCTAVE = 60

@@ -8,10 +8,11 @@ import pytest
 import scipy.io
 import soundfile
 
-from mirlab import datasets
+from mirlab import datasets, readers
 from mirlab.audio import AudioSource
-from mirlab.datasets import Annotation, load_dataset, read_annotation
+from mirlab.datasets import Annotation, load_dataset
 from mirlab.errors import InputError
+from mirlab.readers import read_annotation
 from mirlab.storage import write_parquet
 
 SR = 8000
@@ -96,7 +97,7 @@ def test_mdb_stem_synth_fixture(fixtures_dir):
     np.testing.assert_allclose(np.diff(times), 128 / 44100, atol=1.5e-6)
     assert times[0] == 0.0 and times[-1] == pytest.approx(2.998277)
     assert np.all(f0 >= 0) and np.any(f0 > 0)
-    datasets.check_annotation_fits_audio(track.annotations["pitch"], track.metadata["duration"])
+    readers.check_annotation_fits_audio(track.annotations["pitch"], track.metadata["duration"])
 
 
 def test_orchset_fixture_tab_separated(fixtures_dir):
@@ -149,7 +150,7 @@ def test_fixture_crop_is_caught_by_the_length_check(fixtures_dir):
     (track,) = load_dataset("isophonics", fixtures_dir / "beatles")
     mix = track.audio["mix"].path
     with pytest.raises(InputError) as error:
-        datasets.check_annotation_fits_audio(
+        readers.check_annotation_fits_audio(
             track.annotations["chords"], track.metadata["duration"], mix
         )
     assert error.value.where == str(track.annotations["chords"].path)
@@ -341,7 +342,7 @@ def test_synth_layout(tmp_path):
         [110.0, 440.0],
     ]
     for annotation in track.annotations.values():
-        datasets.check_annotation_fits_audio(annotation, track.metadata["duration"])
+        readers.check_annotation_fits_audio(annotation, track.metadata["duration"])
 
 
 # --------------------------------------------------------------------------------------

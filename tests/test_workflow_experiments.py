@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from mirlab import windows
-from mirlab.datasets import load_dataset, read_annotation
+from mirlab.datasets import load_dataset
 from mirlab.melody import window_spec
+from mirlab.readers import read_annotation
 from tests.workflow_utils import snakemake, write_config
 
 pytestmark = pytest.mark.workflow

@@ -3,6 +3,11 @@
 Each function reads cached inputs, writes its outputs atomically (a folder appears only
 when complete) and returns nothing; the Snakemake scripts are thin wrappers around them.
 A folder of per-track arrays always holds a ``manifest.parquet`` with one row per track.
+
+Each stage runs as its own job in a fresh interpreter, so a stage function imports the
+modules only it needs (annotation readers and grids pull in mir_eval, features librosa,
+the synthesiser scipy.signal): importing all of them costs about 2 s per job, more than
+resampling or splitting a small dataset takes.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 import pandas as pd
 import soundfile
 
-from mirlab import annotations, datasets, excerpts, features, splits, synth
+from mirlab import datasets, excerpts, splits
 from mirlab.audio import audio_duration, load_audio
 from mirlab.errors import InputError
 from mirlab.jobs import map_tracks
@@ -28,8 +33,6 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.parquet"
 #: The parameters a feature folder was computed with (kind, sr, hop_length, ...).
 PARAMS = "params.json"
-#: Annotation kinds that are one f0 value per time stamp.
-F0_KINDS = ("melody", "pitch", "bass")
 
 
 def file_stem(track_id: str) -> str:
@@ -53,6 +56,8 @@ def read_manifest(folder: str | Path) -> pd.DataFrame:
 
 def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1) -> None:
     """Write the embedded synthetic dataset described by the config's ``generate`` mapping."""
+    from mirlab import synth
+
     params = synth.SynthParams.from_mapping(
         {key: value for key, value in generate.items() if key not in ("n_tracks", "seed")}
     )
@@ -68,9 +73,11 @@ def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1)
 
 
 def _check_track_annotations(track: datasets.Track) -> None:
+    from mirlab import readers
+
     duration = audio_duration(track.audio["mix"].path)
     for annotation in track.annotations.values():
-        datasets.check_annotation_fits_audio(annotation, duration, track.audio["mix"].path)
+        readers.check_annotation_fits_audio(annotation, duration, track.audio["mix"].path)
 
 
 def index_dataset(
@@ -115,10 +122,12 @@ def resample_dataset(
 
 
 def _annotation_tables(track: datasets.Track) -> dict[str, pd.DataFrame]:
+    from mirlab import annotations, readers
+
     tables = {}
     for kind, annotation in track.annotations.items():
-        data = datasets.read_annotation(annotation)
-        if kind in F0_KINDS:
+        data = readers.read_annotation(annotation)
+        if kind in annotations.F0_KINDS:
             tables[kind] = annotations.melody_frame(track.track_id, *data)
         elif kind == "multif0":
             tables[kind] = annotations.multif0_frame(track.track_id, *data)
@@ -149,6 +158,8 @@ def grid_annotations(
     Frame i is centred at ``i * hop_length / sr`` s; a track has as many frames as its
     features at that grid (``features.n_frames_for``).
     """
+    from mirlab import annotations, features
+
     manifest = read_manifest(audio).set_index("track_id")
     original = Path(original)
     with atomic_directory(output) as tmp:
@@ -166,6 +177,8 @@ def grid_annotations(
 
 
 def _extract_track(row: dict, audio: Path, folder: Path, params: dict) -> dict:
+    from mirlab import features
+
     samples = np.load(audio / row["file"], mmap_mode="r")
     kind_params = {key: value for key, value in params.items() if key not in ("kind", "sr")}
     array = features.compute_feature(
@@ -222,6 +235,8 @@ def cut_excerpt(
     Writes ``audio_sr<rate>.wav`` per cached rate, ``<kind>.csv`` (time, f0; times relative
     to the excerpt start) per f0 annotation kind, and ``<feature>.npy`` per feature folder.
     """
+    from mirlab import annotations
+
     track_id, start, end = excerpt["track"], excerpt["start"], excerpt["end"]
     tracks = pd.read_parquet(index)["track_id"]
     if track_id not in set(tracks):
@@ -234,7 +249,7 @@ def cut_excerpt(
                 np.asarray(samples), int(row["sr"]), np.zeros(0), np.zeros(0), start, end
             )
             soundfile.write(tmp / f"audio_{folder.name}.wav", cut, int(row["sr"]), subtype="FLOAT")
-        for kind in F0_KINDS:
+        for kind in annotations.F0_KINDS:
             path = Path(annotations_dir) / f"{kind}.parquet"
             if path.is_file():
                 table = pd.read_parquet(path)
