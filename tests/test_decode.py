@@ -37,9 +37,15 @@ def test_radius_is_clipped_at_the_axis_end_and_zero_salience_gives_the_peak_bin(
     np.testing.assert_array_equal(confidence, [1.0, 0.0])
 
 
-def test_apply_voicing_writes_zero_below_threshold():
+def test_apply_voicing_keeps_an_unvoiced_frames_pitch_guess_as_a_negative_f0():
     f0 = np.array([100.0, 200.0, 300.0])
-    np.testing.assert_array_equal(apply_voicing(f0, np.array([0.2, 0.5, 0.9]), 0.5), [0, 200, 300])
+    estimate = apply_voicing(f0, np.array([0.2, 0.5, 0.9]), 0.5)
+    np.testing.assert_array_equal(estimate, [-100, 200, 300])
+    # mir_eval, the oracle: the guess counts for raw pitch accuracy, not for overall accuracy.
+    times = np.arange(3) * 0.01
+    arrays = mir_eval.melody.to_cent_voicing(times, f0, times, estimate)
+    assert mir_eval.melody.raw_pitch_accuracy(*arrays) == 1.0
+    assert mir_eval.melody.overall_accuracy(*arrays) == pytest.approx(2 / 3)
 
 
 def test_tune_voicing_threshold_picks_the_obvious_one():

@@ -1,6 +1,7 @@
 """Non-learned melody / pitch baselines, each giving a MIREX-format ``(times, f0)`` series.
 
-Times are frame centres in seconds, f0 in Hz with 0 for unvoiced frames, so every baseline is
+Times are frame centres in seconds, f0 in Hz in the MIREX convention (> 0 voiced; an unvoiced
+frame negative with the method's pitch guess where it has one, else 0), so every baseline is
 scored by :mod:`mirlab.evaluate` exactly like a trained model. :data:`BASELINES` names them for
 the pipeline.
 """
@@ -53,14 +54,22 @@ def pyin_f0(
 
     ``y`` mono audio at ``sr`` Hz; ``hop_length`` and ``frame_length`` in samples; ``fmin``,
     ``fmax`` the search range in Hz. Frames are centred (frame k at ``k * hop_length / sr`` s,
-    ``librosa.times_like``). Returns ``(times in s, f0 in Hz)`` with 0 where pYIN says unvoiced.
+    ``librosa.times_like``). Returns ``(times in s, f0 in Hz)``; where pYIN says unvoiced, its
+    best pitch guess is negative (MIREX convention, see :func:`mirlab.decode.apply_voicing`).
     """
     y = _check_audio(y, sr, hop_length)
     f0, voiced, _ = librosa.pyin(
-        y, fmin=fmin, fmax=fmax, sr=sr, frame_length=frame_length, hop_length=hop_length
+        y,
+        fmin=fmin,
+        fmax=fmax,
+        sr=sr,
+        frame_length=frame_length,
+        hop_length=hop_length,
+        fill_na=None,
     )
     times = librosa.times_like(f0, sr=sr, hop_length=hop_length)
-    return times, np.where(voiced & np.isfinite(f0), f0, 0.0)
+    f0 = np.where(np.isfinite(f0), f0, 0.0)
+    return times, np.where(voiced, f0, -f0)
 
 
 def harmonic_summation(
@@ -158,7 +167,8 @@ def salience_peak_f0(
     :func:`salience_peak_contour` (peak salience relative to the track's highest) is at least
     ``threshold``; tune the threshold on the validation set with
     :func:`mirlab.decode.tune_voicing_threshold` on those confidences.
-    Returns ``(frame_times in s, f0 in Hz)`` with 0 for unvoiced frames.
+    Returns ``(frame_times in s, f0 in Hz)``: an unvoiced frame carries its salience peak as a
+    negative pitch guess (MIREX convention), 0 where the frame has no salience at all.
     """
     frame_times = np.asarray(frame_times, dtype=np.float64)
     if frame_times.shape != (np.shape(hcqt)[0],):
@@ -167,19 +177,21 @@ def salience_peak_f0(
         raise ValueError(f"threshold must be in [0, 1] (relative to the track's peak): {threshold}")
     f0, confidence = salience_peak_contour(hcqt, bin_frequencies, harmonic_weights, in_db, refine)
     voiced = (confidence > 0) & (confidence >= threshold)
-    return frame_times, np.where(voiced, f0, 0.0)
+    return frame_times, np.where(voiced, f0, np.where(confidence > 0, -f0, 0.0))
 
 
 def _to_frame_grid(
     times: np.ndarray, f0: np.ndarray, n_frames: int, sr: int, hop_length: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Move a tracker's ``(times in s, f0 in Hz, 0 unvoiced)`` onto frames ``k * hop_length / sr``.
+    """Move a tracker's ``(times in s, f0 in Hz)`` onto frames ``k * hop_length / sr``.
 
-    A grid frame takes the voicing of the nearest tracker frame. Its pitch is interpolated on
-    the log-frequency axis between the two tracker frames around it when both are voiced, and
-    is the nearest frame's otherwise: a tracker's pitch on its unvoiced frames is arbitrary, so
-    blending it in would drag the f0 at voicing boundaries. Grid frames past either end of
-    ``times`` take the end frame. ``times`` must be increasing.
+    ``f0`` follows the MIREX convention: > 0 voiced, < 0 an unvoiced frame's pitch guess, 0
+    unvoiced without a guess. A grid frame takes the voicing (and guess) of the nearest tracker
+    frame. Its pitch is interpolated on the log-frequency axis between the two tracker frames
+    around it when both are voiced, and is the nearest frame's otherwise: a tracker's pitch on
+    its unvoiced frames is only a guess, so blending it in would drag the f0 at voicing
+    boundaries. Grid frames past either end of ``times`` take the end frame. ``times`` must be
+    increasing.
     """
     grid = np.arange(n_frames) * hop_length / sr
     position = np.interp(grid, times, np.arange(times.size, dtype=np.float64))
@@ -188,10 +200,10 @@ def _to_frame_grid(
     weight = position - left
     nearest = np.where(weight < 0.5, left, right)
     voiced = f0 > 0
-    log_f0 = np.log2(np.where(voiced, f0, 1.0))
+    log_f0 = np.log2(np.where(f0 != 0, np.abs(f0), 1.0))
     blended = (1.0 - weight) * log_f0[left] + weight * log_f0[right]
-    log_grid = np.where(voiced[left] & voiced[right], blended, log_f0[nearest])
-    return grid, np.where(voiced[nearest], np.exp2(log_grid), 0.0)
+    pitch = np.exp2(np.where(voiced[left] & voiced[right], blended, log_f0[nearest]))
+    return grid, np.where(f0[nearest] != 0, np.sign(f0[nearest]) * pitch, 0.0)
 
 
 def _n_frames(n_samples: int, hop_length: int) -> int:
@@ -247,7 +259,8 @@ def swift_f0(
     46.875 to 2093.75 Hz (``None``: the model's bound). The output is moved onto the frame grid
     ``k * hop_length / sr`` s, ``1 + len(y) // hop_length`` frames as for :func:`pyin_f0`, so
     it lines up with every other baseline and model (see :func:`_to_frame_grid`). Returns
-    ``(times in s, f0 in Hz)``, 0 for unvoiced. Needs the optional ``swift`` extra:
+    ``(times in s, f0 in Hz)``, the pitch of unvoiced frames negative (MIREX pitch guesses).
+    Needs the optional ``swift`` extra:
     ``OptionalDependencyError`` without it.
     """
     try:
@@ -262,7 +275,7 @@ def swift_f0(
         raise ValueError(f"confidence_threshold must be in [0, 1]: {confidence_threshold}")
     # spin=False: the pipeline runs jobs side by side, and a spinning thread pool would busy-wait.
     result = SwiftF0(spin=False).detect(y, sr, fmin=fmin, fmax=fmax)
-    pitch = np.where(result.confidence >= confidence_threshold, result.pitch_hz, 0.0)
+    pitch = np.where(result.confidence >= confidence_threshold, result.pitch_hz, -result.pitch_hz)
     return _to_frame_grid(result.timestamps, pitch, _n_frames(y.size, hop_length), sr, hop_length)
 
 

@@ -66,10 +66,13 @@ def decode_salience(
 
 
 def apply_voicing(f0_hz: np.ndarray, confidence: np.ndarray, threshold: float) -> np.ndarray:
-    """f0 with frames whose confidence is below ``threshold`` set to 0 Hz (unvoiced).
+    """f0 (Hz) in the MIREX convention, voiced iff ``confidence >= threshold``.
 
-    A frame is voiced iff ``confidence >= threshold``. Unvoiced frames are written as 0, not
-    as the negative "unvoiced pitch guess" some MIREX outputs use.
+    Voiced frames keep their f0; unvoiced frames carry their pitch guess as a negative value
+    (MIREX: "unvoiced, but this pitch if it were voiced"), so that ``mir_eval``'s raw pitch
+    and chroma accuracy judge the pitch apart from the voicing decision, as the CREPE and
+    deep salience papers report them. Voicing metrics and overall accuracy only look at the
+    sign. ``f0_hz`` must be positive (a decoded salience peak always is).
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
     conf = np.asarray(confidence, dtype=np.float64)
@@ -78,7 +81,7 @@ def apply_voicing(f0_hz: np.ndarray, confidence: np.ndarray, threshold: float) -
             "confidence",
             f"expected 1-D f0 and confidence of equal length, got {f0.shape} and {conf.shape}",
         )
-    return np.where(conf >= threshold, f0, 0.0)
+    return np.where(conf >= threshold, f0, -f0)
 
 
 def _as_tracks(values, name: str) -> list[np.ndarray]:

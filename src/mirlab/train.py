@@ -173,7 +173,7 @@ def salience_decoder(
     bins: PitchBins, radius_bins: int = 4, threshold: float = 0.5
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The ``decode`` of a salience model: ``decode_salience`` then ``apply_voicing``
-    (frames whose peak salience is below ``threshold`` are unvoiced, f0 0 Hz)."""
+    (frames whose peak salience is below ``threshold`` are unvoiced: their f0 is negative)."""
 
     def decode(salience: np.ndarray) -> np.ndarray:
         return apply_voicing(*decode_salience(salience, bins, radius_bins), threshold)
