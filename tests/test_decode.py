@@ -46,6 +46,9 @@ def test_apply_voicing_keeps_an_unvoiced_frames_pitch_guess_as_a_negative_f0():
     arrays = mir_eval.melody.to_cent_voicing(times, f0, times, estimate)
     assert mir_eval.melody.raw_pitch_accuracy(*arrays) == 1.0
     assert mir_eval.melody.overall_accuracy(*arrays) == pytest.approx(2 / 3)
+    # An f0 that is not a positive pitch would turn its voicing around: refused.
+    with pytest.raises(InputError, match="f0_hz"):
+        apply_voicing(np.array([100.0, 0.0]), np.array([0.9, 0.2]), 0.5)
 
 
 def test_tune_voicing_threshold_picks_the_obvious_one():

@@ -72,7 +72,7 @@ def apply_voicing(f0_hz: np.ndarray, confidence: np.ndarray, threshold: float) -
     (MIREX: "unvoiced, but this pitch if it were voiced"), so that ``mir_eval``'s raw pitch
     and chroma accuracy judge the pitch apart from the voicing decision, as the CREPE and
     deep salience papers report them. Voicing metrics and overall accuracy only look at the
-    sign. ``f0_hz`` must be positive (a decoded salience peak always is).
+    sign. ``f0_hz`` must be positive on every frame (a decoded salience peak always is).
     """
     f0 = np.asarray(f0_hz, dtype=np.float64)
     conf = np.asarray(confidence, dtype=np.float64)
@@ -81,6 +81,9 @@ def apply_voicing(f0_hz: np.ndarray, confidence: np.ndarray, threshold: float) -
             "confidence",
             f"expected 1-D f0 and confidence of equal length, got {f0.shape} and {conf.shape}",
         )
+    if not np.all(f0 > 0):
+        # A non-positive f0 would turn its sign, and so its voicing, around.
+        raise InputError("f0_hz", "must be positive Hz on every frame (a pitch before voicing)")
     return np.where(conf >= threshold, f0, -f0)
 
 

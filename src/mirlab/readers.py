@@ -316,7 +316,7 @@ def read_notes_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Readers by format name: each takes a path and returns validated arrays (see
-#: ``ANNOTATION_KINDS`` for what each kind returns).
+#: ``mirlab.datasets.ANNOTATION_KINDS`` for what each kind returns).
 READERS: dict[str, Callable] = {
     "medleydb_melody": read_medleydb_melody,
     "medleydb_multif0": read_medleydb_multif0,
