@@ -21,7 +21,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from mirlab import features
+from mirlab.data import features
 from mirlab.storage import write_json
 
 

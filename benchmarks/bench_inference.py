@@ -21,12 +21,14 @@ import keras
 import numpy as np
 import yaml
 
-from mirlab import baselines, features, windows
-from mirlab.audio import AudioSource, audio_duration, load_audio
-from mirlab.decode import apply_voicing
-from mirlab.evaluate import write_estimate_csv
-from mirlab.melody import decode_output, pitch_bins, window_spec
-from mirlab.synth import SynthParams, write_synth_dataset
+from mirlab.data import features
+from mirlab.data.audio import AudioSource, audio_duration, load_audio
+from mirlab.data.synth import SynthParams, write_synth_dataset
+from mirlab.evaluation.evaluate import write_estimate_csv
+from mirlab.families.melody import baselines
+from mirlab.families.melody.training import decode_output, pitch_bins, window_spec
+from mirlab.learning import windows
+from mirlab.pitch.decode import apply_voicing
 
 REPO = Path(__file__).resolve().parents[1]
 

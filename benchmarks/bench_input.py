@@ -31,10 +31,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mirlab.storage import write_json, write_npy
-from mirlab.targets import PitchBins, f0_to_target
-from mirlab.train import enable_determinism, make_optimizer, train_model
-from mirlab.windows import (
+from mirlab.learning.train import enable_determinism, make_optimizer, train_model
+from mirlab.learning.windows import (
     NpyRows,
     WindowBatches,
     WindowSpec,
@@ -43,6 +41,8 @@ from mirlab.windows import (
     read_target,
     read_window,
 )
+from mirlab.pitch.targets import PitchBins, f0_to_target
+from mirlab.storage import write_json, write_npy
 
 BINS = PitchBins(bins_per_semitone=1, lowest_note=36, n_bins=72)
 

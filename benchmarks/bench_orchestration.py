@@ -5,7 +5,7 @@ annotations, every feature) is run twice per repeat, into separate scratch folde
 
 - ``snakemake``: the real Snakefile on a config with only this dataset (no experiments, no
   excerpts), ``--cores N``, the default target; wall time of the ``snakemake`` command.
-- ``library``: the ``mirlab.preprocess`` functions called in one fresh Python process, in
+- ``library``: the ``mirlab.data.preprocess`` functions called in one fresh Python process, in
   the order of the DAG, with the arguments the job scripts pass (``workers`` = the threads
   Snakemake gives each job: N for the pooled rules, 1 for ``index_dataset`` and the other
   single-threaded rules); wall time of that process, interpreter start-up and imports
@@ -185,7 +185,7 @@ def run_library_child(plan: Path, folder: Path, timings: Path) -> None:
 
     Each call logs to its own file through ``mirlab.jobs.logged``, as the job scripts do.
     """
-    from mirlab import preprocess
+    from mirlab.data import preprocess
     from mirlab.jobs import logged
 
     path_keys = {"output", "root", "index", "original", "audio"}
@@ -239,16 +239,16 @@ def run_snakemake(config: dict, cores: int, workdir: Path) -> tuple[float, float
     return wall, cpu, job_benchmarks(workdir)
 
 
-#: What every job's process imports (the scripts import ``mirlab.preprocess``), what
+#: What every job's process imports (the scripts import ``mirlab.data.preprocess``), what
 #: Snakemake's script preamble imports, what the Snakefile imports, and what only some
 #: stages import on top (annotation readers and grids, features).
 IMPORTS = {
     "python -c pass": "pass",
     "import snakemake.script": "import snakemake.script",
-    "import mirlab.preprocess": "import mirlab.preprocess",
+    "import mirlab.data.preprocess": "import mirlab.data.preprocess",
     "  of which import pandas": "import pandas",
-    "import mirlab.readers (annotation stages; mir_eval)": "import mirlab.readers",
-    "import mirlab.features (feature stages; librosa)": "import mirlab.features",
+    "import mirlab.data.readers (annotation stages; mir_eval)": "import mirlab.data.readers",
+    "import mirlab.data.features (feature stages; librosa)": "import mirlab.data.features",
     "Snakefile imports (mirlab.config, .experiments)": "import mirlab.config, mirlab.experiments",
 }
 

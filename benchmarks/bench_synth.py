@@ -16,7 +16,7 @@ from pathlib import Path
 
 import librosa
 
-from mirlab.synth import SynthParams, generate_track, write_synth_dataset
+from mirlab.data.synth import SynthParams, generate_track, write_synth_dataset
 
 
 def _cpu_seconds(function) -> tuple[float, object]:

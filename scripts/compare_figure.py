@@ -1,5 +1,5 @@
-from mirlab.cache import DatasetPaths
-from mirlab.figures import compare_figure
+from mirlab.data.cache import DatasetPaths
+from mirlab.evaluation.figures import compare_figure
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):

@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import cut_excerpt
 from mirlab.jobs import logged
-from mirlab.preprocess import cut_excerpt
 
 with logged(snakemake.log[0]):
     cut_excerpt(

@@ -1,5 +1,5 @@
-from mirlab.cache import DatasetPaths
-from mirlab.estimates import evaluate_predictions
+from mirlab.data.cache import DatasetPaths
+from mirlab.families.melody.estimates import evaluate_predictions
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):

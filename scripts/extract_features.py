@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import extract_dataset_features
 from mirlab.jobs import logged
-from mirlab.preprocess import extract_dataset_features
 
 with logged(snakemake.log[0]):
     extract_dataset_features(

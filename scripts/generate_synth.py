@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import generate_synth_dataset
 from mirlab.jobs import logged
-from mirlab.preprocess import generate_synth_dataset
 
 with logged(snakemake.log[0]):
     generate_synth_dataset(

@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import grid_annotations
 from mirlab.jobs import logged
-from mirlab.preprocess import grid_annotations
 
 with logged(snakemake.log[0]):
     grid_annotations(

@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import index_dataset
 from mirlab.jobs import logged
-from mirlab.preprocess import index_dataset
 
 with logged(snakemake.log[0]):
     index_dataset(

@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import make_split
 from mirlab.jobs import logged
-from mirlab.preprocess import make_split
 
 with logged(snakemake.log[0]):
     make_split(

@@ -1,5 +1,5 @@
+from mirlab.data.preprocess import resample_dataset
 from mirlab.jobs import logged
-from mirlab.preprocess import resample_dataset
 
 with logged(snakemake.log[0]):
     resample_dataset(

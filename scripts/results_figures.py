@@ -1,4 +1,4 @@
-from mirlab.figures import results_figures
+from mirlab.evaluation.figures import results_figures
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):

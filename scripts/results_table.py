@@ -1,5 +1,5 @@
+from mirlab.evaluation.report import results_table, write_results_table
 from mirlab.jobs import logged
-from mirlab.report import results_table, write_results_table
 
 with logged(snakemake.log[0]):
     table = results_table(snakemake.params.entries, snakemake.params.experiments)

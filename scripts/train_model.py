@@ -1,8 +1,8 @@
 import shlex
 
-from mirlab.cache import DatasetPaths
+from mirlab.data.cache import DatasetPaths
+from mirlab.families.melody.training import train_experiment
 from mirlab.jobs import logged
-from mirlab.melody import train_experiment
 
 with logged(snakemake.log[0]):
     train_experiment(

@@ -4,9 +4,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from mirlab import annotations
+from mirlab.data import annotations
+from mirlab.data.features import frame_times
 from mirlab.errors import InputError
-from mirlab.features import frame_times
 from mirlab.storage import write_parquet
 
 

@@ -8,10 +8,10 @@ import pytest
 import scipy.io
 import soundfile
 
-from mirlab import readers
-from mirlab.datasets import Annotation, load_dataset
+from mirlab.data import readers
+from mirlab.data.datasets import Annotation, load_dataset
+from mirlab.data.readers import read_annotation
 from mirlab.errors import InputError
-from mirlab.readers import read_annotation
 
 SR = 8000
 

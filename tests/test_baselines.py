@@ -6,8 +6,11 @@ import librosa
 import numpy as np
 import pytest
 
-from mirlab.audio import AudioSource, load_audio
-from mirlab.baselines import (
+from mirlab.data.audio import AudioSource, load_audio
+from mirlab.data.datasets import load_mdb_stem_synth
+from mirlab.data.readers import read_annotation
+from mirlab.evaluation.evaluate import melody_metrics, read_estimate_csv
+from mirlab.families.melody.baselines import (
     BASELINES,
     DEFAULT_HARMONIC_WEIGHTS,
     OptionalDependencyError,
@@ -19,10 +22,7 @@ from mirlab.baselines import (
     salience_peak_f0,
     swift_f0,
 )
-from mirlab.datasets import load_mdb_stem_synth
-from mirlab.decode import tune_voicing_threshold
-from mirlab.evaluate import melody_metrics, read_estimate_csv
-from mirlab.readers import read_annotation
+from mirlab.pitch.decode import tune_voicing_threshold
 
 HARMONICS = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0)
 BINS_PER_OCTAVE = 60
@@ -116,7 +116,7 @@ def test_parabolic_refinement_recovers_an_off_bin_f0():
 
 def test_decibel_input_gives_the_same_contour():
     hcqt = synthetic_hcqt([110.0, 0.0, 247.0, 440.0])
-    decibels = 20 * np.log10(np.maximum(hcqt, 1e-5))  # as mirlab.features stores the HCQT
+    decibels = 20 * np.log10(np.maximum(hcqt, 1e-5))  # as mirlab.data.features stores the HCQT
     linear_f0, linear_conf = salience_peak_contour(hcqt, FREQS, in_db=False)
     db_f0, db_conf = salience_peak_contour(decibels, FREQS)
     np.testing.assert_allclose(db_f0, linear_f0, rtol=1e-9)

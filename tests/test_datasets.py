@@ -8,11 +8,11 @@ import pytest
 import scipy.io
 import soundfile
 
-from mirlab import datasets, readers
-from mirlab.audio import AudioSource
-from mirlab.datasets import Annotation, load_dataset
+from mirlab.data import datasets, readers
+from mirlab.data.audio import AudioSource
+from mirlab.data.datasets import Annotation, load_dataset
+from mirlab.data.readers import read_annotation
 from mirlab.errors import InputError
-from mirlab.readers import read_annotation
 from mirlab.storage import write_parquet
 
 SR = 8000

@@ -2,9 +2,14 @@ import mir_eval
 import numpy as np
 import pytest
 
-from mirlab.decode import apply_voicing, decode_multif0, decode_salience, tune_voicing_threshold
 from mirlab.errors import InputError
-from mirlab.targets import PitchBins, crepe_bins, f0_to_target
+from mirlab.pitch.decode import (
+    apply_voicing,
+    decode_multif0,
+    decode_salience,
+    tune_voicing_threshold,
+)
+from mirlab.pitch.targets import PitchBins, crepe_bins, f0_to_target
 
 
 @pytest.mark.parametrize("bins", [crepe_bins(), PitchBins()], ids=["crepe", "default"])

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.evaluate import (
+from mirlab.evaluation.evaluate import (
     CHORD_METRICS,
     MELODY_METRICS,
     chord_metrics,

@@ -5,7 +5,7 @@ import pytest
 import scipy.signal
 import soundfile
 
-from mirlab import annotations, excerpts, features
+from mirlab.data import annotations, excerpts, features
 from mirlab.errors import InputError
 
 SR = 22050

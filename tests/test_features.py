@@ -2,7 +2,7 @@ import librosa
 import numpy as np
 import pytest
 
-from mirlab import features
+from mirlab.data import features
 from mirlab.errors import InputError
 
 # librosa warns when its per-octave FFT is longer than a 1 s test signal; expected here.

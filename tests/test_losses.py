@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.losses import (
+from mirlab.pitch.losses import (
     miss_weighted_crossentropy,
     salience_crossentropy,
     voicing_crossentropy,
     with_voicing_head,
 )
-from mirlab.targets import PitchBins, f0_to_target
+from mirlab.pitch.targets import PitchBins, f0_to_target
 
 # one voiced frame (reference at bin 1) and one unvoiced frame, 3 bins
 Y_TRUE = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], dtype=np.float32)

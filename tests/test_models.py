@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from mirlab import models
 from mirlab.errors import InputError
+from mirlab.pitch import models
 
 RNG = np.random.default_rng(0)
 

@@ -8,7 +8,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
 
 from mirlab.errors import InputError
-from mirlab.plots import (
+from mirlab.evaluation.plots import (
     CLASS_COLOURS,
     CLASS_NAMES,
     DRAWN_CLASSES,

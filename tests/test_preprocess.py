@@ -10,7 +10,7 @@ def test_a_stage_job_imports_only_what_its_stage_needs():
     # and feature stages use (benchmarks/bench_orchestration.py measures the cost).
     heavy = ("mir_eval", "scipy.stats", "scipy.signal", "librosa.core")
     code = (
-        "import sys, mirlab.preprocess; "
+        "import sys, mirlab.data.preprocess; "
         f"print(','.join(name for name in {heavy!r} if name in sys.modules))"
     )
     result = subprocess.run(

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from mirlab import splits
+from mirlab.data import splits
 from mirlab.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]

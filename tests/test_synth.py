@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import soundfile
 
-from mirlab import synth
-from mirlab.errors import InputError
-from mirlab.synth import (
+from mirlab.data import synth
+from mirlab.data.synth import (
     ANNOTATION_HOP,
     STEMS,
     SynthParams,
     generate_track,
     write_synth_dataset,
 )
+from mirlab.errors import InputError
 
 SHORT = SynthParams(duration=3.0)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.targets import PitchBins, crepe_bins, f0_to_target, f0s_to_target, voicing_target
+from mirlab.pitch.targets import PitchBins, crepe_bins, f0_to_target, f0s_to_target, voicing_target
 
 
 def test_default_bins_line_up_with_the_default_cqt():

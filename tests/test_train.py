@@ -13,9 +13,8 @@ import pytest
 import tensorflow as tf
 
 from mirlab.errors import InputError
-from mirlab.evaluate import MELODY_METRICS
-from mirlab.targets import PitchBins, f0_to_target
-from mirlab.train import (
+from mirlab.evaluation.evaluate import MELODY_METRICS
+from mirlab.learning.train import (
     MelodyTrack,
     TrainingInterrupted,
     enable_determinism,
@@ -26,7 +25,8 @@ from mirlab.train import (
     save_model_bundle,
     train_model,
 )
-from mirlab.windows import WindowBatches, WindowSpec, build_index
+from mirlab.learning.windows import WindowBatches, WindowSpec, build_index
+from mirlab.pitch.targets import PitchBins, f0_to_target
 
 BINS = PitchBins(bins_per_semitone=1, lowest_note=57, n_bins=6)  # A3 .. D4
 SPEC = WindowSpec(n_frames=4, context=1, hop=4)

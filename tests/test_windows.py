@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.storage import write_npy
-from mirlab.targets import PitchBins, f0_to_target
-from mirlab.windows import (
+from mirlab.learning.windows import (
     NpyRows,
     WindowBatches,
     WindowSpec,
@@ -23,6 +21,8 @@ from mirlab.windows import (
     spec_augment,
     window_starts,
 )
+from mirlab.pitch.targets import PitchBins, f0_to_target
+from mirlab.storage import write_npy
 
 
 def rows(n: int, width: int = 2) -> np.ndarray:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mirlab import windows
-from mirlab.datasets import load_dataset
-from mirlab.melody import window_spec
-from mirlab.readers import read_annotation
+from mirlab.data.datasets import load_dataset
+from mirlab.data.readers import read_annotation
+from mirlab.families.melody.training import window_spec
+from mirlab.learning import windows
 from tests.workflow_utils import snakemake, write_config
 
 pytestmark = pytest.mark.workflow

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import soundfile
 
-from mirlab import datasets, excerpts, splits
-from mirlab.audio import audio_duration, load_audio
+from mirlab.data import datasets, excerpts, splits
+from mirlab.data.audio import audio_duration, load_audio
 from mirlab.errors import InputError
 from mirlab.jobs import map_tracks
 from mirlab.storage import atomic_directory, write_csv, write_json, write_parquet
@@ -56,7 +56,7 @@ def read_manifest(folder: str | Path) -> pd.DataFrame:
 
 def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1) -> None:
     """Write the embedded synthetic dataset described by the config's ``generate`` mapping."""
-    from mirlab import synth
+    from mirlab.data import synth
 
     params = synth.SynthParams.from_mapping(
         {key: value for key, value in generate.items() if key not in ("n_tracks", "seed")}
@@ -73,7 +73,7 @@ def generate_synth_dataset(output: str | Path, generate: dict, workers: int = 1)
 
 
 def _check_track_annotations(track: datasets.Track) -> None:
-    from mirlab import readers
+    from mirlab.data import readers
 
     duration = audio_duration(track.audio["mix"].path)
     for annotation in track.annotations.values():
@@ -122,7 +122,7 @@ def resample_dataset(
 
 
 def _annotation_tables(track: datasets.Track) -> dict[str, pd.DataFrame]:
-    from mirlab import annotations, readers
+    from mirlab.data import annotations, readers
 
     tables = {}
     for kind, annotation in track.annotations.items():
@@ -158,7 +158,7 @@ def grid_annotations(
     Frame i is centred at ``i * hop_length / sr`` s; a track has as many frames as its
     features at that grid (``features.n_frames_for``).
     """
-    from mirlab import annotations, features
+    from mirlab.data import annotations, features
 
     manifest = read_manifest(audio).set_index("track_id")
     original = Path(original)
@@ -177,7 +177,7 @@ def grid_annotations(
 
 
 def _extract_track(row: dict, audio: Path, folder: Path, params: dict) -> dict:
-    from mirlab import features
+    from mirlab.data import features
 
     samples = np.load(audio / row["file"], mmap_mode="r")
     kind_params = {key: value for key, value in params.items() if key not in ("kind", "sr")}
@@ -235,7 +235,7 @@ def cut_excerpt(
     Writes ``audio_sr<rate>.wav`` per cached rate, ``<kind>.csv`` (time, f0; times relative
     to the excerpt start) per f0 annotation kind, and ``<feature>.npy`` per feature folder.
     """
-    from mirlab import annotations
+    from mirlab.data import annotations
 
     track_id, start, end = excerpt["track"], excerpt["start"], excerpt["end"]
     tracks = pd.read_parquet(index)["track_id"]

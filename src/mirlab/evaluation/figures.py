@@ -1,5 +1,5 @@
-"""The pipeline's figures: load predictions, references and results, call ``mirlab.plots``,
-write PNGs. Estimates are put on the reference's time grid (mir_eval's resampling) so that
+"""The pipeline's figures: load predictions, references and results, call
+``mirlab.evaluation.plots``, write PNGs. Estimates are put on the reference's time grid (mir_eval's resampling) so that
 every frame of the original annotation is drawn and classified."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mirlab import plots
-from mirlab.cache import DatasetPaths
-from mirlab.evaluate import read_estimate_csv
+from mirlab.data.cache import DatasetPaths
+from mirlab.evaluation import plots
+from mirlab.evaluation.evaluate import read_estimate_csv
 from mirlab.storage import atomic_directory, atomic_path
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ Every function returns a :class:`matplotlib.figure.Figure` built directly (never
 other object. :func:`figure_to_png` and :func:`figure_to_image` render a figure with the Agg
 backend for files and for TensorBoard image summaries.
 
-Conventions, as in :mod:`mirlab.evaluate`:
+Conventions, as in :mod:`mirlab.evaluation.evaluate`:
 
 - f0 series are in Hz on one shared frame grid; ``f0 <= 0`` is unvoiced (a negative estimate,
   MIREX's "unvoiced, but this would be the pitch", is unvoiced here);
@@ -19,7 +19,7 @@ Results figures read the evaluator's tables:
 - *summary* (:func:`metric_by_method`): long layout, one row per (method, metric[, dataset]),
   columns ``metric``, ``mean``, ``ci_low``, ``ci_high`` plus the method column (default
   ``experiment``) and optionally a grouping column (default ``dataset``) -- i.e. the output of
-  :func:`mirlab.evaluate.summarize` with ``experiment`` and ``dataset`` columns added;
+  :func:`mirlab.evaluation.evaluate.summarize` with ``experiment`` and ``dataset`` columns added;
 - *per-track* (:func:`per_track_distribution`): wide layout, one row per (method, track), one
   column per metric plus the method column -- per-track tables concatenated with an
   ``experiment`` column;

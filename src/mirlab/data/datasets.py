@@ -8,7 +8,7 @@ frequencies in Hz with the MIREX convention (f0 <= 0 means unvoiced).
 
 Layers, from the files up:
 
-- :mod:`mirlab.readers`: one reader per native annotation format (``Annotation.format``
+- :mod:`mirlab.data.readers`: one reader per native annotation format (``Annotation.format``
   names it); each validates what it reads.
 - ``LOADERS``: one loader per dataset layout, ``load_<name>(root) -> list[Track]``, sorted
   by track id. An annotation without its audio, or audio without its annotation, is an
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from mirlab.audio import AudioSource, audio_info
+from mirlab.data.audio import AudioSource, audio_info
 from mirlab.errors import InputError
 
 #: Annotation kinds and what their reader returns.
@@ -48,7 +48,7 @@ ANNOTATION_KINDS = ("melody", "pitch", "multif0", "notes", "chords", "bass")
 @dataclass(frozen=True)
 class Annotation:
     """An annotation file of one ``kind`` in one native ``format`` (a key of
-    ``mirlab.readers.READERS``).
+    ``mirlab.data.readers.READERS``).
 
     ``part`` picks one part of a file that holds several (the row of one instrument in a
     Bach10 ``GTF0s`` matrix); ``None`` reads the whole file.
@@ -786,7 +786,7 @@ SYNTH_STEMS = ("melody", "bass", "chords", "drums")
 
 
 def load_synth(root: Path) -> list[Track]:
-    """The embedded synthetic dataset (``mirlab.synth``): ``metadata.json``,
+    """The embedded synthetic dataset (``mirlab.data.synth``): ``metadata.json``,
     ``audio/<T>_MIX.wav``, ``stems/<T>_<stem>.wav`` (audio sources ``melody``, ``bass``,
     ``chords``, ``drums``) and ``annotations/<T>_{MELODY,BASS,MULTIF0,NOTES,CHORDS}.*``
     (kinds melody, bass, multif0, notes, chords; ``MELODY`` is required).
@@ -874,7 +874,7 @@ def load_dataset(loader: str, root: str | Path, **options: object) -> list[Track
     are known, there is at least one track, track ids are unique, every audio source is a
     readable, non-empty file with the channel asked for, and every annotation file exists
     with a known kind. (Reading the annotations themselves in their format, and checking
-    that they fit their audio, is :func:`mirlab.readers.check_annotation_fits_audio`.)
+    that they fit their audio, is :func:`mirlab.data.readers.check_annotation_fits_audio`.)
     """
     if loader not in LOADERS:
         raise InputError(

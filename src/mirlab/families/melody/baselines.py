@@ -2,7 +2,7 @@
 
 Times are frame centres in seconds, f0 in Hz in the MIREX convention (> 0 voiced; an unvoiced
 frame negative with the method's pitch guess where it has one, else 0), so every baseline is
-scored by :mod:`mirlab.evaluate` exactly like a trained model. :data:`BASELINES` names them for
+scored by :mod:`mirlab.evaluation.evaluate` exactly like a trained model. :data:`BASELINES` names them for
 the pipeline.
 """
 
@@ -55,7 +55,7 @@ def pyin_f0(
     ``y`` mono audio at ``sr`` Hz; ``hop_length`` and ``frame_length`` in samples; ``fmin``,
     ``fmax`` the search range in Hz. Frames are centred (frame k at ``k * hop_length / sr`` s,
     ``librosa.times_like``). Returns ``(times in s, f0 in Hz)``; where pYIN says unvoiced, its
-    best pitch guess is negative (MIREX convention, see :func:`mirlab.decode.apply_voicing`).
+    best pitch guess is negative (MIREX convention, see :func:`mirlab.pitch.decode.apply_voicing`).
     """
     y = _check_audio(y, sr, hop_length)
     f0, voiced, _ = librosa.pyin(
@@ -83,7 +83,7 @@ def harmonic_summation(
     summing the channels at bin k adds up the partials of a tone whose f0 is ``f_k``. The sum is
     taken over **linear** magnitudes, so scaling the audio scales the salience and a threshold
     relative to the track maximum does not depend on the level. ``in_db=True`` (the default, as
-    :func:`mirlab.features.compute_feature` stores the HCQT: dB re 1.0) converts the values with
+    :func:`mirlab.data.features.compute_feature` stores the HCQT: dB re 1.0) converts the values with
     ``librosa.db_to_amplitude`` first; ``in_db=False`` takes non-negative linear magnitudes.
     """
     hcqt = np.asarray(hcqt, dtype=np.float64)
@@ -131,9 +131,9 @@ def salience_peak_contour(
     log-frequency axis. Its confidence is that peak salience divided by the highest peak
     salience of the track, in [0, 1] (all 0 for a silent track). ``bin_frequencies`` are the
     increasing centre frequencies (Hz) of the ``h = 1`` channel
-    (:func:`mirlab.features.feature_bin_frequencies`). Returns float64 ``(n_frames,)`` arrays:
+    (:func:`mirlab.data.features.feature_bin_frequencies`). Returns float64 ``(n_frames,)`` arrays:
     f0 in Hz (always positive) and confidence; the same shape that
-    :func:`mirlab.decode.tune_voicing_threshold` tunes a threshold on.
+    :func:`mirlab.pitch.decode.tune_voicing_threshold` tunes a threshold on.
     """
     bin_frequencies = np.asarray(bin_frequencies, dtype=np.float64)
     salience = harmonic_summation(hcqt, harmonic_weights, in_db)
@@ -166,7 +166,7 @@ def salience_peak_f0(
     ``frame_times`` the frame centres in seconds. A frame is voiced when its confidence from
     :func:`salience_peak_contour` (peak salience relative to the track's highest) is at least
     ``threshold``; tune the threshold on the validation set with
-    :func:`mirlab.decode.tune_voicing_threshold` on those confidences.
+    :func:`mirlab.pitch.decode.tune_voicing_threshold` on those confidences.
     Returns ``(frame_times in s, f0 in Hz)``: an unvoiced frame carries its salience peak as a
     negative pitch guess (MIREX convention), 0 where the frame has no salience at all.
     """
@@ -286,7 +286,7 @@ class Baseline:
     ``input`` says what ``function`` takes first: ``"audio"`` means ``(y, sr, hop_length)``,
     ``"hcqt"`` means ``(hcqt, bin_frequencies, frame_times)``; both return ``(times, f0)``.
     ``tuned`` names the keyword argument tuned on the validation set, if any (for
-    ``salience_peak``: ``threshold``, tuned by :func:`mirlab.decode.tune_voicing_threshold` on
+    ``salience_peak``: ``threshold``, tuned by :func:`mirlab.pitch.decode.tune_voicing_threshold` on
     the confidences of :func:`salience_peak_contour`).
     """
 

@@ -1,9 +1,9 @@
 """Trained melody and pitch models as pipeline jobs: train, and predict with the result.
 
 Each job takes the resolved experiment mapping (see ``config/schema.yaml``) and the
-:class:`~mirlab.cache.DatasetPaths` of the datasets it reads, and writes its outputs
+:class:`~mirlab.data.cache.DatasetPaths` of the datasets it reads, and writes its outputs
 atomically. Predictions are MIREX-format CSVs (``<track_id>.csv``: time, f0; f0 <= 0
-unvoiced), the format of :mod:`mirlab.estimates`, so trained models, baselines and external
+unvoiced), the format of :mod:`mirlab.families.melody.estimates`, so trained models, baselines and external
 methods share one evaluator.
 """
 
@@ -18,19 +18,22 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mirlab import features, figures, losses, windows
-from mirlab.cache import DatasetPaths
-from mirlab.decode import apply_voicing, decode_salience, tune_voicing_threshold
+from mirlab.data import features
+from mirlab.data.cache import DatasetPaths
+from mirlab.data.excerpts import cut_annotation, feature_excerpt_frames
 from mirlab.errors import InputError
-from mirlab.evaluate import (
+from mirlab.evaluation import figures
+from mirlab.evaluation.evaluate import (
     evaluate_tracks,
     write_estimate_csv,
 )
-from mirlab.excerpts import cut_annotation, feature_excerpt_frames
-from mirlab.models import build_model
+from mirlab.learning import windows
+from mirlab.learning.train import enable_determinism, make_optimizer, save_model_bundle, train_model
+from mirlab.pitch import losses
+from mirlab.pitch.decode import apply_voicing, decode_salience, tune_voicing_threshold
+from mirlab.pitch.models import build_model
+from mirlab.pitch.targets import PitchBins, f0_to_target
 from mirlab.storage import atomic_directory, write_json
-from mirlab.targets import PitchBins, f0_to_target
-from mirlab.train import enable_determinism, make_optimizer, save_model_bundle, train_model
 
 log = logging.getLogger(__name__)
 

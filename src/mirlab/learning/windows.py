@@ -28,8 +28,8 @@ from typing import Literal
 import numpy as np
 import tensorflow as tf
 
+from mirlab.data.features import open_feature
 from mirlab.errors import InputError
-from mirlab.features import open_feature
 
 ArrayLike = np.ndarray | str | Path
 #: ``"window"``, ``None``, or dataset statistics ``(mean, std)`` broadcast over each frame.

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mirlab import preprocess
+from mirlab.data import preprocess
 from mirlab.errors import InputError
 
 

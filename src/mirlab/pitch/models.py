@@ -4,8 +4,8 @@ Every builder returns an uncompiled ``keras.Model`` made only of built-in layers
 saves and loads without custom objects). Conventions shared by all of them:
 
 - the salience output is named ``"salience"``, shape ``(batch, n_frames, n_bins)``, sigmoid
-  values in [0, 1] over a :class:`mirlab.targets.PitchBins` axis; targets come from
-  :func:`mirlab.targets.f0_to_target` on that axis;
+  values in [0, 1] over a :class:`mirlab.pitch.targets.PitchBins` axis; targets come from
+  :func:`mirlab.pitch.targets.f0_to_target` on that axis;
 - raw-audio models (CREPE, WaveNet) take ``(batch, window + 2 * context)`` mono audio and
   normalise each input to zero mean and unit variance inside the model (``normalize_input``);
   their ``n_output_frames`` output frames split the central ``window`` samples into equal
@@ -99,8 +99,8 @@ def crepe(
 
     Input: ``(batch, window + 2 * context)`` raw mono audio at 16 kHz (CREPE: 1024 samples
     = 64 ms, no context). Output ``"salience"``: ``(batch, n_output_frames, n_bins)``; with
-    the defaults n_bins = 360 bins of 20 cents on :func:`mirlab.targets.crepe_bins`, trained
-    with Gaussian-blurred targets (sigma 25 cents) and :func:`mirlab.losses.salience_crossentropy`.
+    the defaults n_bins = 360 bins of 20 cents on :func:`mirlab.pitch.targets.crepe_bins`, trained
+    with Gaussian-blurred targets (sigma 25 cents) and :func:`mirlab.pitch.losses.salience_crossentropy`.
 
     Architecture: per-window normalisation, six blocks of Conv1D (ReLU) -> BatchNorm ->
     MaxPool(2) -> Dropout with ``capacity_multiplier`` x (32, 4, 4, 4, 8, 16) filters,
@@ -182,7 +182,7 @@ def deep_salience(
 
     Input ``"hcqt"``: ``(batch, n_frames, n_bins, n_harmonics)``, the log-magnitude HCQT
     (harmonics 0.5, 1, 2, 3, 4, 5; 60 bins per octave over 6 octaves from C1, i.e. the
-    default :class:`mirlab.targets.PitchBins`) with frames first. Output ``"salience"``:
+    default :class:`mirlab.pitch.targets.PitchBins`) with frames first. Output ``"salience"``:
     ``(batch, n_frames, n_bins)`` on the same bin axis; trained on Gaussian-blurred targets
     and decoded by peak picking.
 
@@ -252,7 +252,7 @@ def hcnn(
 
     Input ``"cqt"``: ``(batch, n_frames, n_bins, 1)`` log-magnitude CQT with
     ``bins_per_semitone`` bins per semitone (the default 60 bins per octave from C1 matches
-    the default :class:`mirlab.targets.PitchBins`). Output ``"salience"``:
+    the default :class:`mirlab.pitch.targets.PitchBins`). Output ``"salience"``:
     ``(batch, n_frames, n_bins)`` on the same axis; with ``voicing_head`` also
     ``"voicing"``: ``(batch, n_frames)``.
 

@@ -5,10 +5,10 @@
 strictly increasing, NaN f0, reversed or overlapping chord segments, bad chord labels) and
 raises :class:`~mirlab.errors.InputError` naming the file and the problem. f0 follows the
 MIREX convention (f0 <= 0 means unvoiced). :func:`read_annotation` reads a
-:class:`~mirlab.datasets.Annotation` with the reader of its format.
+:class:`~mirlab.data.datasets.Annotation` with the reader of its format.
 
 The file formats are parsed with ``mir_eval.io``, so an annotation means what mir_eval
-means by it. (This module, not :mod:`mirlab.datasets`, imports mir_eval: a job that only
+means by it. (This module, not :mod:`mirlab.data.datasets`, imports mir_eval: a job that only
 handles audio need not pay for it.)
 """
 
@@ -25,7 +25,7 @@ import mir_eval
 import numpy as np
 import scipy.io
 
-from mirlab.datasets import Annotation
+from mirlab.data.datasets import Annotation
 from mirlab.errors import InputError
 
 #: Hop of the iKala ``.pv`` pitch labels in seconds; frame i is centred at (i + 1/2) hops.
@@ -316,7 +316,7 @@ def read_notes_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Readers by format name: each takes a path and returns validated arrays (see
-#: ``mirlab.datasets.ANNOTATION_KINDS`` for what each kind returns).
+#: ``mirlab.data.datasets.ANNOTATION_KINDS`` for what each kind returns).
 READERS: dict[str, Callable] = {
     "medleydb_melody": read_medleydb_melody,
     "medleydb_multif0": read_medleydb_multif0,

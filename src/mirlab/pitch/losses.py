@@ -2,7 +2,7 @@
 
 Every factory returns a function ``loss(y_true, y_pred)`` usable as a Keras loss
 (``model.compile(loss=...)``). Salience tensors are ``(..., n_bins)`` (e.g. ``(batch, n_bins)``
-or ``(batch, n_frames, n_bins)``) with targets from :mod:`mirlab.targets` and sigmoid
+or ``(batch, n_frames, n_bins)``) with targets from :mod:`mirlab.pitch.targets` and sigmoid
 outputs; the returned loss has one value per frame (the bin axis reduced) and Keras averages
 it over frames and batch.
 
@@ -125,7 +125,7 @@ def miss_weighted_crossentropy(
 def voicing_crossentropy():
     """Binary cross-entropy for a voicing head: target 1 voiced, 0 unvoiced, per frame.
 
-    ``y_true`` is :func:`mirlab.targets.voicing_target` per frame, ``y_pred`` the sigmoid
+    ``y_true`` is :func:`mirlab.pitch.targets.voicing_target` per frame, ``y_pred`` the sigmoid
     voicing output of the same shape; returns the per-frame loss (Keras averages it).
     """
 

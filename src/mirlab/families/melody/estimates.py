@@ -12,16 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from mirlab import baselines, features
-from mirlab.cache import DatasetPaths
-from mirlab.decode import tune_voicing_threshold
-from mirlab.evaluate import (
+from mirlab.data import features
+from mirlab.data.cache import DatasetPaths
+from mirlab.evaluation.evaluate import (
     evaluate_directory,
     read_estimate_csv,
     summarize,
     write_estimate_csv,
     write_results,
 )
+from mirlab.families.melody import baselines
+from mirlab.pitch.decode import tune_voicing_threshold
 from mirlab.storage import atomic_directory, write_json
 
 
@@ -110,7 +111,7 @@ def predict(
     method = experiment["method"]
     if method == "train":
         # Imported here: TensorFlow's import costs seconds that the other methods' jobs skip.
-        from mirlab.melody import predict_experiment
+        from mirlab.families.melody.training import predict_experiment
 
         predict_experiment(experiment, model_dir, data, part, output)
     elif method == "baseline":

@@ -42,12 +42,12 @@ import pandas as pd
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from mirlab.decode import apply_voicing, decode_salience
 from mirlab.errors import InputError
-from mirlab.evaluate import evaluate_tracks
+from mirlab.evaluation.evaluate import evaluate_tracks
+from mirlab.learning.windows import ArrayLike, Normalize, WindowSpec, open_array, predict_track
+from mirlab.pitch.decode import apply_voicing, decode_salience
+from mirlab.pitch.targets import PitchBins
 from mirlab.storage import atomic_directory, atomic_path, write_json
-from mirlab.targets import PitchBins
-from mirlab.windows import ArrayLike, Normalize, WindowSpec, open_array, predict_track
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Decoding salience (model output over pitch bins) into f0 contours, and voicing.
 
 Salience is ``(n_frames, n_bins)`` with values in [0, 1] over the axis of a
-:class:`mirlab.targets.PitchBins`. Output f0 follows the MIREX convention: 0 Hz is unvoiced.
+:class:`mirlab.pitch.targets.PitchBins`. Output f0 follows the MIREX convention: 0 Hz is unvoiced.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import scipy.signal
 
 from mirlab.errors import InputError
-from mirlab.targets import PitchBins
+from mirlab.pitch.targets import PitchBins
 
 #: The voicing thresholds :func:`tune_voicing_threshold` tries unless told otherwise.
 DEFAULT_THRESHOLDS = np.round(np.linspace(0.0, 1.0, 101), 2)

@@ -1,0 +1,1 @@
+"""Experiment families: one folder each, behind the interface of ``mirlab.families.base``."""
