@@ -18,6 +18,6 @@ include: "rules/figures.smk"
 rule all:
     default_target: True
     input:
-        preprocessing_targets(),
-        experiment_targets(),
-        figure_targets(),
+        PLAN.preprocessing_targets(),
+        PLAN.experiment_targets(),
+        PLAN.figure_targets(),

@@ -29,7 +29,7 @@ rule index_dataset:
         loader=lambda wildcards: current_dataset(wildcards)["loader"],
         options=lambda wildcards: current_dataset(wildcards)["options"],
         root=lambda wildcards, input: (
-            input[0] if input else dataset_params(wildcards.dataset)["root"]
+            input[0] if input else PLAN.dataset_params(wildcards.dataset)["root"]
         ),
     script:
         "../scripts/index_dataset.py"

@@ -11,11 +11,28 @@ rule evaluate:
     conda:
         "../envs/mirlab.yaml"
     params:
-        data=lambda wildcards: dataset_paths(
-            current_experiment(wildcards), wildcards.dataset
-        ),
-        part=lambda wildcards: test_part(
-            current_experiment(wildcards), wildcards.dataset
-        ),
+        family=family_args,
+        data=tested_paths,
+        part=test_part,
     script:
         "../scripts/evaluate.py"
+
+
+rule paired_test:
+    input:
+        a="results/{a}/seed0/eval/{dataset}/per_track.csv",
+        b="results/{b}/seed0/eval/{dataset}/per_track.csv",
+    output:
+        report(
+            "reports/paired_tests/{dataset}/{a}/{b}.csv",
+            caption="../captions/paired_test.rst",
+            category="Comparisons",
+        ),
+    log:
+        "logs/reports/paired_tests/{dataset}/{a}/{b}.log",
+    benchmark:
+        "logs/reports/paired_tests/{dataset}/{a}/{b}.benchmark.tsv"
+    conda:
+        "../envs/mirlab.yaml"
+    script:
+        "../scripts/paired_test.py"

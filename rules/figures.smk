@@ -16,13 +16,10 @@ rule experiment_figures:
     conda:
         "../envs/mirlab.yaml"
     params:
-        data=lambda wildcards: dataset_paths(
-            current_experiment(wildcards), wildcards.dataset
-        ),
-        part=lambda wildcards: test_part(
-            current_experiment(wildcards), wildcards.dataset
-        ),
-        excerpts=lambda wildcards: dataset_excerpts(wildcards.dataset),
+        family=family_args,
+        data=tested_paths,
+        part=test_part,
+        excerpts=dataset_excerpts,
     script:
         "../scripts/experiment_figures.py"
 
@@ -30,7 +27,7 @@ rule experiment_figures:
 rule results_figures:
     input:
         results="reports/results.csv",
-        per_track=[entry["per_track"] for entry in result_entries()],
+        per_track=[entry["per_track"] for entry in PLAN.result_entries()],
     output:
         report(
             directory("reports/figures/results"),
@@ -45,7 +42,8 @@ rule results_figures:
     conda:
         "../envs/mirlab.yaml"
     params:
-        entries=result_entries(),
+        entries=PLAN.result_entries(),
+        metrics=PLAN.headline_metrics(),
     script:
         "../scripts/results_figures.py"
 
@@ -54,10 +52,10 @@ rule compare_figure:
     input:
         a="results/{a}/seed0/predictions/{dataset}",
         b="results/{b}/seed0/predictions/{dataset}",
-        original=lambda wildcards: dataset_paths(
-            EXPERIMENTS[wildcards.a], wildcards.dataset
-        )["original"],
-        split=lambda wildcards: split_path(wildcards.dataset),
+        original=lambda wildcards: PLAN.dataset_paths(wildcards.a, wildcards.dataset)[
+            "original"
+        ],
+        split=lambda wildcards: PLAN.split_path(wildcards.dataset),
     output:
         report(
             "reports/figures/compare/{dataset}/{a}/{b}.png",
@@ -71,9 +69,8 @@ rule compare_figure:
     conda:
         "../envs/mirlab.yaml"
     params:
-        data=lambda wildcards: dataset_paths(
-            EXPERIMENTS[wildcards.a], wildcards.dataset
-        ),
-        part=lambda wildcards: test_part(EXPERIMENTS[wildcards.a], wildcards.dataset),
+        family=lambda wildcards: PLAN.family_args(wildcards.a),
+        data=lambda wildcards: PLAN.dataset_paths(wildcards.a, wildcards.dataset),
+        part=lambda wildcards: PLAN.test_part(wildcards.a, wildcards.dataset),
     script:
         "../scripts/compare_figure.py"

@@ -1,6 +1,6 @@
 rule results_table:
     input:
-        [entry["summary"] for entry in result_entries()],
+        [entry["summary"] for entry in PLAN.result_entries()],
     output:
         csv=report(
             "reports/results.csv",
@@ -15,7 +15,7 @@ rule results_table:
     conda:
         "../envs/mirlab.yaml"
     params:
-        entries=result_entries(),
-        experiments=EXPERIMENTS,
+        entries=PLAN.result_entries(),
+        experiments=PLAN.experiments,
     script:
         "../scripts/results_table.py"

@@ -11,12 +11,11 @@ rule train_model:
         "../envs/mirlab.yaml"
     threads: 2
     params:
-        experiment=current_experiment,
-        train=lambda wildcards: experiment_sets(current_experiment(wildcards), "train"),
-        valid=lambda wildcards: experiment_sets(
-            current_experiment(wildcards), "validate"
-        ),
-        excerpts=lambda wildcards: validation_excerpts(current_experiment(wildcards)),
+        family=family_args,
+        experiment=job_experiment,
+        train=experiment_sets("train"),
+        valid=experiment_sets("validate"),
+        excerpts=validation_excerpts,
         work_dir=training_dir,
     script:
         "../scripts/train_model.py"
@@ -34,16 +33,11 @@ rule predict:
     conda:
         "../envs/mirlab.yaml"
     params:
-        experiment=current_experiment,
-        data=lambda wildcards: dataset_paths(
-            current_experiment(wildcards), wildcards.dataset
-        ),
-        part=lambda wildcards: test_part(
-            current_experiment(wildcards), wildcards.dataset
-        ),
-        feature=lambda wildcards: feature_params_of(current_experiment(wildcards)),
-        valid=lambda wildcards: experiment_sets(
-            current_experiment(wildcards), "validate"
-        ),
+        family=family_args,
+        experiment=job_experiment,
+        data=tested_paths,
+        part=test_part,
+        feature=feature_params_of,
+        valid=experiment_sets("validate"),
     script:
         "../scripts/predict.py"

@@ -1,9 +1,9 @@
 from mirlab.data.cache import DatasetPaths
-from mirlab.evaluation.figures import compare_figure
+from mirlab.families.registry import get_family
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):
-    compare_figure(
+    get_family(**snakemake.params.family).load_jobs().compare_figure(
         snakemake.input.a,
         snakemake.input.b,
         (snakemake.wildcards.a, snakemake.wildcards.b),

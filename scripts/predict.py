@@ -1,9 +1,9 @@
 from mirlab.data.cache import DatasetPaths
-from mirlab.families.melody.estimates import predict
+from mirlab.families.registry import get_family
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):
-    predict(
+    get_family(**snakemake.params.family).load_jobs().predict(
         snakemake.params.experiment,
         DatasetPaths.from_mapping(snakemake.params.data),
         snakemake.params.part,

@@ -1,11 +1,11 @@
 import shlex
 
 from mirlab.data.cache import DatasetPaths
-from mirlab.families.melody.training import train_experiment
+from mirlab.families.registry import get_family
 from mirlab.jobs import logged
 
 with logged(snakemake.log[0]):
-    train_experiment(
+    get_family(**snakemake.params.family).load_jobs().train(
         snakemake.params.experiment,
         int(snakemake.wildcards.seed),
         [(DatasetPaths.from_mapping(paths), part) for paths, part in snakemake.params.train],

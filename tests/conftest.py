@@ -3,12 +3,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+#: The real-format dataset fixtures, kept in the repository (see ``tests/resources/README.md``).
+FIXTURES = REPO / "tests" / "resources"
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The real-format dataset fixtures in ``../shared/fixtures`` (never copied into the repo)."""
+    """The real-format dataset fixtures in ``tests/resources``."""
     if not FIXTURES.is_dir():
         pytest.fail(f"dataset fixtures not found at {FIXTURES}")
     return FIXTURES

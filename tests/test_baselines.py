@@ -9,7 +9,7 @@ import pytest
 from mirlab.data.audio import AudioSource, load_audio
 from mirlab.data.datasets import load_mdb_stem_synth
 from mirlab.data.readers import read_annotation
-from mirlab.evaluation.evaluate import melody_metrics, read_estimate_csv
+from mirlab.families.melody.metrics import melody_metrics, read_estimate_csv
 from mirlab.families.melody.baselines import (
     BASELINES,
     DEFAULT_HARMONIC_WEIGHTS,

@@ -6,19 +6,14 @@ import pandas as pd
 import pytest
 
 from mirlab.errors import InputError
-from mirlab.evaluation.evaluate import (
-    CHORD_METRICS,
+from mirlab.evaluation.evaluate import paired_test, summarize, write_results
+from mirlab.families.melody.metrics import (
     MELODY_METRICS,
-    chord_metrics,
     evaluate_directory,
     evaluate_tracks,
     melody_metrics,
-    multipitch_metrics,
-    paired_test,
     read_estimate_csv,
-    summarize,
     write_estimate_csv,
-    write_results,
 )
 
 HOP = 0.01
@@ -300,49 +295,3 @@ def test_write_results_is_byte_stable(tmp_path):
             "metric,mean,median,ci_low,ci_high,n_tracks\noverall_accuracy,0.416667,0.416667,"
         )
     )
-
-
-def test_multipitch_metrics_wrap_mir_eval():
-    times = TIMES10[:4]
-    ref = [np.array([220.0, 330.0]), np.array([220.0]), np.array([]), np.array([440.0])]
-    est = [np.array([220.0, 660.0]), np.array([220.0]), np.array([100.0]), np.array([880.0])]
-    scores = multipitch_metrics(times, ref, times, est)
-    # 4 reference notes; 2 estimated exactly; 660 and 880 are octave (chroma) hits; 100 is extra.
-    assert scores["precision"] == pytest.approx(2 / 5)
-    assert scores["recall"] == pytest.approx(2 / 4)
-    assert scores["chroma_recall"] == pytest.approx(4 / 4)
-    assert set(scores) >= {"accuracy", "total_error", "chroma_total_error"}
-
-
-def test_chord_metrics_are_duration_weighted_like_mir_eval():
-    ref_intervals = np.array([[0.0, 2.0], [2.0, 3.0], [3.0, 4.0]])
-    ref_labels = ["C:maj", "A:min7", "G:7"]
-    est_intervals = np.array([[0.0, 2.0], [2.0, 3.5]])  # padded with N up to 4 s
-    est_labels = ["C:maj", "A:min"]
-    scores = chord_metrics(ref_intervals, ref_labels, est_intervals, est_labels)
-    assert list(scores) == list(CHORD_METRICS)
-    # C:maj right for 2 s; A:min for A:min7 right up to triads for 1 s; G:7 wrong.
-    assert scores["root"] == pytest.approx(3 / 4)
-    assert scores["triads"] == pytest.approx(3 / 4)
-    assert scores["sevenths"] == pytest.approx(2 / 4)
-    assert scores["tetrads"] == pytest.approx(2 / 4)
-    theirs = mir_eval.chord.evaluate(ref_intervals, ref_labels, est_intervals, est_labels)
-    for name in CHORD_METRICS:
-        assert scores[name] == pytest.approx(theirs[name], abs=1e-12)
-
-
-def read_lab(path):
-    rows = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
-    return np.array([[float(r[0]), float(r[1])] for r in rows]), [r[2] for r in rows]
-
-
-def test_chord_metrics_on_billboard_with_float_overlaps(fixtures_dir):
-    # Billboard's boundaries overlap by ~1e-13 s, which mir_eval's segmentation scores reject.
-    folder = fixtures_dir / "billboard/McGill-Billboard/0003"
-    ref_intervals, ref_labels = read_lab(folder / "full.lab")
-    est_intervals, est_labels = read_lab(folder / "majmin.lab")
-    assert np.any(ref_intervals[1:, 0] < ref_intervals[:-1, 1])
-    scores = chord_metrics(ref_intervals, ref_labels, est_intervals, est_labels)
-    assert scores["majmin"] == pytest.approx(1.0)
-    shifted = chord_metrics(ref_intervals, ref_labels, est_intervals + 1.0, est_labels)
-    assert shifted["root"] < scores["root"]

@@ -9,6 +9,13 @@ from matplotlib.colors import to_rgba
 
 from mirlab.errors import InputError
 from mirlab.evaluation.plots import (
+    figure_to_image,
+    figure_to_png,
+    metric_by_method,
+    metric_vs_hyperparameters,
+    per_track_distribution,
+)
+from mirlab.families.melody.plots import (
     CLASS_COLOURS,
     CLASS_NAMES,
     DRAWN_CLASSES,
@@ -18,15 +25,10 @@ from mirlab.evaluation.plots import (
     confusion_figure,
     error_histogram,
     error_limits,
-    figure_to_image,
-    figure_to_png,
     frame_classes,
-    metric_by_method,
-    metric_vs_hyperparameters,
     note_confusion,
     per_note_accuracy,
     per_note_accuracy_figure,
-    per_track_distribution,
     pianoroll,
     pitch_errors,
 )

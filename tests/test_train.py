@@ -13,17 +13,14 @@ import pytest
 import tensorflow as tf
 
 from mirlab.errors import InputError
-from mirlab.evaluation.evaluate import MELODY_METRICS
 from mirlab.learning.train import (
-    MelodyTrack,
     TrainingInterrupted,
     enable_determinism,
     latest_checkpoint,
     make_optimizer,
-    melody_validator,
-    salience_decoder,
     save_model_bundle,
     train_model,
+    weighted_losses,
 )
 from mirlab.learning.windows import WindowBatches, WindowSpec, build_index
 from mirlab.pitch.targets import PitchBins, f0_to_target
@@ -212,25 +209,15 @@ def test_learning_rate_schedules_and_clipping():
         make_optimizer(schedule="linear")
 
 
-class _OneHotOracle:
-    """A 'model' whose salience is the one-hot input itself (context removed)."""
-
-    def predict_on_batch(self, x):
-        return x[:, SPEC.context : SPEC.context + SPEC.n_frames]
-
-
-def test_melody_validator_scores_full_tracks_with_mir_eval():
-    frame_period = 0.01
-    tracks = [
-        MelodyTrack(
-            f"t{i}", f0_to_target(f0, BINS), np.arange(len(f0)) * frame_period, f0.astype(float)
-        )
-        for i, f0 in enumerate(F0S)
-    ]
-    validate = melody_validator(tracks, SPEC, frame_period, salience_decoder(BINS, 1), 8, None)
-    scores = validate(_OneHotOracle())
-    assert set(scores) == set(MELODY_METRICS)
-    assert scores["overall_accuracy"] == 1.0 and scores["voicing_false_alarm"] == 0.0
+def test_weighted_losses_sum_each_head_with_its_weight():
+    y_true = {"a": tf.constant([[1.0, 0.0]]), "b": tf.constant([[0.0, 1.0]])}
+    y_pred = {"a": tf.constant([[0.0, 0.0]]), "b": tf.constant([[0.0, 0.0]])}
+    squared = lambda t, p: tf.reduce_sum(tf.square(t - p), axis=-1)  # noqa: E731
+    absolute = lambda t, p: 3.0 * tf.reduce_sum(tf.abs(t - p), axis=-1)  # noqa: E731
+    loss = weighted_losses({"a": squared, "b": absolute}, {"b": 0.5})
+    assert float(loss(y_true, y_pred)) == pytest.approx(1.0 + 0.5 * 3.0)
+    with pytest.raises(InputError, match="no output named c"):
+        weighted_losses({"a": squared}, {"c": 1.0})
 
 
 def test_model_bundle_holds_model_config_summary_and_versions(tmp_path):

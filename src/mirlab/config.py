@@ -28,8 +28,8 @@ def param_key(params: object) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:KEY_LENGTH]
 
 
-def _key_path(error: jsonschema.ValidationError) -> str:
-    return ".".join(str(part) for part in error.absolute_path) or "(top level)"
+def _key_path(error: jsonschema.ValidationError, top: str = "(top level)") -> str:
+    return ".".join(str(part) for part in error.absolute_path) or top
 
 
 def check_config(config: dict, schema_path: str | Path) -> None:
@@ -37,20 +37,60 @@ def check_config(config: dict, schema_path: str | Path) -> None:
 
     Snakemake's own ``validate`` does the checking and fills defaults; on failure this
     raises a one-line ``InputError`` that names the offending key, e.g.
-    ``config key datasets.synth.generate: unknown key 'n_track'``.
+    ``config key datasets.synth.generate: unknown key 'n_track'``. Each experiment entry is
+    then checked against ``$defs/experiment`` merged with its family's schema fragment
+    (:func:`experiment_schema`), so a key of another family is an unknown key.
     """
+    from mirlab.families.registry import get_family
+
+    schema_path = Path(schema_path)
+    _validate(config, yaml.safe_load(schema_path.read_text()), "")
+    schema = yaml.safe_load(schema_path.read_text())
+    for name, entry in config["experiments"].items():
+        family = get_family(entry["task"], config["families"])
+        fragment = yaml.safe_load(family.schema.read_text())
+        _validate(entry, experiment_schema(schema, fragment), f"experiments.{name}")
+
+
+def experiment_schema(schema: dict, fragment: dict) -> dict:
+    """The schema of one family's experiment entries: ``schema["$defs"]["experiment"]`` with
+    the family's ``fragment`` merged in (mappings merged key by key, other values replaced),
+    keeping ``schema``'s ``$defs`` for references."""
+    return {
+        "$schema": schema["$schema"],
+        "$defs": schema["$defs"],
+        **_merged(schema["$defs"]["experiment"], fragment),
+    }
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        both = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = _merged(base[key], value) if both else value
+    return merged
+
+
+def _validate(data: dict, schema: dict, prefix: str) -> None:
+    """Snakemake's ``validate`` (fills defaults) of ``data``; a failure is one ``InputError``
+    naming the key under ``prefix``."""
+    import tempfile
+
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
-    try:
-        validate(config, str(schema_path), set_default=True)
-    except WorkflowError:
-        schema = yaml.safe_load(Path(schema_path).read_text())
-        validator = jsonschema.Draft202012Validator(schema)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(config))
-        if error is None:
-            raise
-        raise InputError(f"config key {_key_path(error)}", _describe(error)) from None
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        yaml.safe_dump(schema, file)
+        file.flush()
+        try:
+            validate(data, file.name, set_default=True)
+        except WorkflowError:
+            validator = jsonschema.Draft202012Validator(schema)
+            error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+            if error is None:
+                raise
+            where = ".".join(filter(None, [prefix, _key_path(error, "")])) or "(top level)"
+            raise InputError(f"config key {where}", _describe(error)) from None
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

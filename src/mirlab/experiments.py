@@ -68,18 +68,28 @@ METHOD_KEYS = {
 }
 
 
-def check_experiments(experiments: dict[str, dict], config: dict) -> None:
+def check_experiments(experiments: dict[str, dict], families: dict, config: dict) -> None:
     """Cross-check expanded experiments against the rest of the config.
 
-    Every dataset and feature named must be declared, each method must have its keys, an
-    input is either a feature or raw audio (``audio_sr`` with ``hop_length``), a test dataset
-    appears once per experiment, and the HCQT salience baseline reads an ``hcqt`` feature.
+    Every dataset and feature named must be declared, each method must have its keys, a
+    model or baseline must be one of its family's (``families``: experiment name ->
+    :class:`mirlab.families.base.Family`), an input is either a feature or raw audio
+    (``audio_sr`` with ``hop_length``), a test dataset appears once per experiment; then the
+    family's own ``check_experiment``.
     """
     for name, experiment in experiments.items():
         where = f"config key experiments.{name}"
+        family = families[name]
         for key in METHOD_KEYS[experiment["method"]]:
             if key not in experiment:
                 raise InputError(where, f"method {experiment['method']!r} needs {key!r}")
+        for key, allowed in (("model", family.models), ("baseline", family.baselines)):
+            if key in experiment and experiment[key] not in allowed:
+                raise InputError(
+                    f"{where}.{key}",
+                    f"{experiment[key]!r} is not one of the {family.name} family's "
+                    f"{', '.join(allowed) or '(none)'}",
+                )
         for role in ("train", "validate", "test"):
             for entry in experiment.get(role, []):
                 if entry["dataset"] not in config["datasets"]:
@@ -88,20 +98,18 @@ def check_experiments(experiments: dict[str, dict], config: dict) -> None:
         if len(set(tested)) != len(tested):
             raise InputError(f"{where}.test", "a dataset is listed twice")
         spec = experiment.get("input")
-        if spec is None:
-            continue
-        if ("feature" in spec) == ("audio_sr" in spec):
-            raise InputError(f"{where}.input", "give either feature or audio_sr (with hop_length)")
-        if "audio_sr" in spec and "hop_length" not in spec:
-            raise InputError(f"{where}.input", "audio_sr needs hop_length (samples per frame)")
-        if "feature" in spec and spec["feature"] not in config["features"]:
-            raise InputError(f"{where}.input.feature", f"no feature {spec['feature']!r}")
-        if experiment.get("baseline") == "salience_peak":
-            kind = config["features"].get(spec.get("feature"), {}).get("kind")
-            if kind != "hcqt":
+        if spec is not None:
+            if ("feature" in spec) == ("audio_sr" in spec):
                 raise InputError(
-                    f"{where}.input", "the salience_peak baseline reads an hcqt feature"
+                    f"{where}.input", "give either feature or audio_sr (with hop_length)"
                 )
+            if "audio_sr" in spec and "hop_length" not in spec:
+                raise InputError(
+                    f"{where}.input", "audio_sr needs hop_length (samples per frame)"
+                )
+            if "feature" in spec and spec["feature"] not in config["features"]:
+                raise InputError(f"{where}.input.feature", f"no feature {spec['feature']!r}")
+        family.check_experiment(name, experiment, config)
 
 
 def check_comparisons(pairs: list[dict], experiments: dict[str, dict]) -> None:

@@ -19,8 +19,9 @@ class DatasetPaths:
     ``inputs``: folder of per-track model inputs (feature or audio ``.npy`` + manifest);
     ``grid``: annotations on the experiment's frame grid; ``original``: annotations at their
     original time stamps (the evaluation reference); ``split``: the split CSV; ``reference``:
-    the f0 annotation kind (``melody`` or ``pitch``); ``sr`` (Hz) and ``hop_length`` (samples)
-    of the frame grid.
+    the annotation kind the experiment's family reads (``melody`` or ``pitch`` for melody,
+    ``multif0``, ``chords``, ...; see ``mirlab.data.datasets.ANNOTATION_KINDS``); ``sr`` (Hz)
+    and ``hop_length`` (samples) of the frame grid.
     """
 
     name: str
@@ -61,26 +62,31 @@ class DatasetPaths:
         manifest = preprocess.read_manifest(self.inputs).set_index("track_id")
         return [self.inputs / manifest.at[track_id, "file"] for track_id in track_ids]
 
-    def _annotation_table(self, folder: Path) -> pd.DataFrame:
+    def annotation_tables(self, which: str, track_ids: list[str]) -> dict[str, pd.DataFrame]:
+        """The ``reference`` annotation rows of each track, from the ``grid`` (frame grid) or
+        the ``original`` (as annotated) folder: the columns of its kind in
+        ``mirlab.data.annotations`` (melody: time, f0; multif0: time, f0 list; chords:
+        start, end, label; ...). ``InputError`` naming the file when a track has none."""
+        folder = {"grid": self.grid, "original": self.original}[which]
         path = folder / f"{self.reference}.parquet"
         if not path.is_file():
             raise InputError(path, f"dataset {self.name!r} has no {self.reference!r} annotation")
-        return pd.read_parquet(path)
-
-    def grid_f0(self, track_ids: list[str]) -> list[np.ndarray]:
-        """Reference f0 (Hz, 0 unvoiced) of each track on the frame grid."""
-        grouped = dict(tuple(self._annotation_table(self.grid).groupby("track_id", sort=False)))
-        return [grouped[track_id]["f0"].to_numpy(np.float64) for track_id in track_ids]
-
-    def references(self, track_ids: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Original reference ``(times s, f0 Hz)`` of each track: what evaluation scores against."""
-        grouped = dict(tuple(self._annotation_table(self.original).groupby("track_id", sort=False)))
+        grouped = dict(tuple(pd.read_parquet(path).groupby("track_id", sort=False)))
         missing = [track_id for track_id in track_ids if track_id not in grouped]
         if missing:
             raise InputError(
-                self.original / f"{self.reference}.parquet",
-                f"no {self.reference!r} annotation for tracks {', '.join(missing[:5])}",
+                path, f"no {self.reference!r} annotation for tracks {', '.join(missing[:5])}"
             )
+        return {track_id: grouped[track_id] for track_id in track_ids}
+
+    def grid_f0(self, track_ids: list[str]) -> list[np.ndarray]:
+        """Reference f0 (Hz, 0 unvoiced) of each track on the frame grid."""
+        tables = self.annotation_tables("grid", track_ids)
+        return [tables[track_id]["f0"].to_numpy(np.float64) for track_id in track_ids]
+
+    def references(self, track_ids: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Original reference ``(times s, f0 Hz)`` of each track: what evaluation scores against."""
+        grouped = self.annotation_tables("original", track_ids)
         return {
             track_id: (
                 grouped[track_id]["time"].to_numpy(np.float64),

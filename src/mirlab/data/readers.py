@@ -53,11 +53,13 @@ class _NamedText(io.StringIO):
         return str(self.path)
 
 
-def _read_text(path: Path, strip_trailing: str = "") -> _NamedText:
+def _read_text(path: Path, strip_trailing: str = "", header: str | None = None) -> _NamedText:
     """The text of an annotation file, ready for ``mir_eval.io``.
 
     Blank lines become comment lines, which mir_eval skips while keeping its line numbers;
-    ``strip_trailing`` characters are removed from the end of each line.
+    ``strip_trailing`` characters are removed from the end of each line. With ``header``,
+    a first line that starts with it (a column header such as MAPS' ``OnsetTime``) becomes
+    a comment line too.
     """
     path = Path(path)
     if not path.is_file():
@@ -71,12 +73,21 @@ def _read_text(path: Path, strip_trailing: str = "") -> _NamedText:
     if not text.strip():
         raise InputError(path, "annotation file is empty")
     lines = [line.rstrip().rstrip(strip_trailing) or "#" for line in text.splitlines()]
+    if header is not None and lines and lines[0].lstrip().startswith(header):
+        lines[0] = "#"
     return _NamedText("\n".join(lines) + "\n", path)
 
 
-def _parse(path: Path, load: Callable, *args, strip_trailing: str = "", **kwargs):
+def _parse(
+    path: Path,
+    load: Callable,
+    *args,
+    strip_trailing: str = "",
+    header: str | None = None,
+    **kwargs,
+):
     """Call a ``mir_eval.io`` loader on ``path``; a parse error becomes an ``InputError``."""
-    handle = _read_text(path, strip_trailing)
+    handle = _read_text(path, strip_trailing, header)
     try:
         with warnings.catch_warnings():
             # mir_eval only warns about bad intervals; the readers check them with row numbers

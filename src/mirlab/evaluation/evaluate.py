@@ -1,303 +1,61 @@
-"""The one evaluator: our models, the non-learned baselines and external MIREX-format outputs.
+"""The one evaluator's family-neutral half: estimate folders, summaries with bootstrap
+confidence intervals, paired tests between methods, and the per-track/summary CSVs.
 
-Melody estimates are always scored against the **original** reference series: the estimate is
-resampled onto the reference time grid by ``mir_eval.melody.to_cent_voicing`` (zero-order hold
-for voicing, linear interpolation of the pitch in cents), exactly as ``mir_eval.melody.evaluate``
-does. Conventions, all mir_eval's:
-
-- frequencies in Hz; ``f0 <= 0`` is unvoiced, and a negative value is the MIREX "unvoiced, but
-  this would be the pitch" guess: it counts for the raw pitch/chroma/harmonic accuracies, which
-  ignore the voicing decision, and as unvoiced everywhere else;
-- a reference that does not start at 0 s gets a copy of its first frame inserted at 0 s, and an
-  estimate shorter than the reference is padded with unvoiced frames;
-- a pitch is correct when it is strictly less than the tolerance (cents) away from the reference;
-- a reference with no voiced frame scores 0 in the raw pitch/chroma/harmonic accuracies and 1 in
-  voicing recall (mir_eval's values). mir_eval's ``UserWarning`` for such degenerate series (and
-  for the non-uniform estimate grid that rounding times to microseconds produces) is silenced:
-  the scores above are the documented answer, and a warning per track would drown the logs.
+A family scores one track at a time (its ``jobs.score``); everything across tracks is here:
+every family's per-track table has a ``track_id`` column and one column per metric.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import mir_eval
 import numpy as np
 import pandas as pd
 import scipy.stats
 
 from mirlab.errors import InputError
-from mirlab.storage import atomic_path, write_csv
-
-#: Highest harmonic number scored by the raw harmonic accuracies (``_h2`` ... ``_h5``).
-MAX_HARMONIC = 5
-
-#: Melody metric names, in the column order of per-track tables.
-MELODY_METRICS: tuple[str, ...] = (
-    "voicing_recall",
-    "voicing_false_alarm",
-    "voicing_accuracy",
-    "raw_pitch_accuracy",
-    "raw_chroma_accuracy",
-    "overall_accuracy",
-    "overall_chroma_accuracy",
-    "raw_pitch_accuracy_25c",
-    "raw_chroma_accuracy_25c",
-    "raw_pitch_accuracy_10c",
-    "raw_chroma_accuracy_10c",
-    *(f"raw_harmonic_accuracy_h{h}" for h in range(2, MAX_HARMONIC + 1)),
-)
-
-#: ``mir_eval.chord`` comparisons reported by :func:`chord_metrics`.
-CHORD_METRICS: tuple[str, ...] = (
-    "root",
-    "thirds",
-    "triads",
-    "sevenths",
-    "tetrads",
-    "majmin",
-    "mirex",
-)
-
-_SEPARATOR = re.compile(r"[,\s]+")
+from mirlab.storage import write_csv
 
 
 @contextmanager
-def _quiet_mir_eval() -> Iterator[None]:
-    """Silence mir_eval's own UserWarnings (degenerate series); see the module docstring."""
+def quiet_mir_eval() -> Iterator[None]:
+    """Silence mir_eval's own UserWarnings: its documented answers for degenerate series
+    (an all-unvoiced reference, an empty frame) would otherwise log one warning per track."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module=r"mir_eval(\.|$)")
         yield
 
 
-def _check_series(times: np.ndarray, f0: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a (times in s, f0 in Hz) melody series; return float64 copies."""
-    times = np.asarray(times, dtype=np.float64)
-    f0 = np.asarray(f0, dtype=np.float64)
-    if times.ndim != 1 or f0.ndim != 1 or times.shape != f0.shape:
-        raise InputError(
-            where, f"times {times.shape} and f0 {f0.shape} must be 1-D of the same length"
-        )
-    if times.size == 0:
-        raise InputError(where, "series holds no frames")
-    if not (np.all(np.isfinite(times)) and np.all(np.isfinite(f0))):
-        raise InputError(where, "series holds NaN or infinite values")
-    if times[0] < 0:
-        raise InputError(where, f"first time is negative ({times[0]} s)")
-    steps = np.flatnonzero(np.diff(times) <= 0)
-    if steps.size:
-        raise InputError(where, f"time is not increasing at frame {steps[0] + 1}")
-    return times, f0
+def estimate_files(
+    estimates_dir: str | Path, track_ids: Collection[str], suffix: str
+) -> dict[str, Path]:
+    """``{track_id: path}`` of a folder of estimates named ``<track_id><suffix>``.
 
-
-def read_estimate_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read a MIREX-format melody file: one ``time, f0`` row per frame (s, Hz).
-
-    Columns are separated by a comma and/or whitespace (tabs as in ORCHSET); a non-numeric first
-    line is taken as a header and skipped; blank lines are ignored. ``f0 <= 0`` means unvoiced.
-    Raises ``InputError`` naming the file (and line) when it is missing or not text, holds no
-    rows, a row does not have exactly two numbers, a value is NaN/infinite, or time is negative
-    or not strictly increasing.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "estimate file does not exist")
-    times: list[float] = []
-    f0: list[float] = []
-    header_allowed = True
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "not a UTF-8 text file") from None
-    for line_number, line in enumerate(text.splitlines(), 1):
-        fields = [field for field in _SEPARATOR.split(line.strip()) if field]
-        if not fields:
-            continue
-        try:
-            values = [float(field) for field in fields]
-        except ValueError:
-            if header_allowed:
-                header_allowed = False
-                continue
-            raise InputError(path, f"line {line_number}: cannot parse {line.strip()!r}") from None
-        header_allowed = False
-        if len(values) != 2:
-            raise InputError(
-                path, f"line {line_number}: {len(values)} columns, expected 2 (time, f0)"
-            )
-        if not all(np.isfinite(values)):
-            raise InputError(path, f"line {line_number}: NaN or infinite value")
-        if values[0] < 0:
-            raise InputError(path, f"line {line_number}: negative time {values[0]}")
-        if times and values[0] <= times[-1]:
-            raise InputError(path, f"line {line_number}: time is not increasing")
-        times.append(values[0])
-        f0.append(values[1])
-    if not times:
-        raise InputError(path, "holds no (time, f0) rows")
-    return np.array(times, dtype=np.float64), np.array(f0, dtype=np.float64)
-
-
-def write_estimate_csv(times: np.ndarray, f0: np.ndarray, path: str | Path) -> None:
-    """Write a MIREX-format melody file atomically: ``time,f0`` rows, ``%.9f``, no header.
-
-    ``times`` in seconds, ``f0`` in Hz (``<= 0`` unvoiced). The fixed format makes the bytes
-    depend only on the values; nine decimals keep a frame grid such as k * 256 / 22050 s
-    uniform to mir_eval's check, which warns on every resampling of a coarser rounding.
-    """
-    times, f0 = _check_series(times, f0, str(path))
-    with atomic_path(path) as tmp:
-        np.savetxt(tmp, np.column_stack([times, f0]), fmt="%.9f", delimiter=",", newline="\n")
-
-
-def _overall_chroma_accuracy(
-    ref_voicing: np.ndarray,
-    ref_cent: np.ndarray,
-    est_voicing: np.ndarray,
-    est_cent: np.ndarray,
-    cent_tolerance: float = 50,
-) -> float:
-    """``mir_eval.melody.overall_accuracy`` with the pitch judged modulo the octave."""
-    nonzero = (est_cent != 0) & (ref_cent != 0)
-    diff = np.abs(ref_cent - est_cent)[nonzero]
-    octave = 1200.0 * np.floor(diff / 1200.0 + 0.5)
-    correct = np.abs(diff - octave) < cent_tolerance
-    ref_binary = (ref_voicing > 0).astype(np.float64)
-    # Same reward normalisation as mir_eval (ratio is 1 for binary voicing).
-    ratio = ref_binary.sum() / ref_voicing.sum() if ref_voicing.sum() > 0 else 0.0
-    hits = ratio * np.sum(ref_voicing[nonzero] * est_voicing[nonzero] * correct)
-    rejections = np.sum((1.0 - ref_binary) * (1.0 - est_voicing))
-    return float((hits + rejections) / len(ref_voicing))
-
-
-def _raw_harmonic_accuracy(
-    ref_voicing: np.ndarray,
-    ref_cent: np.ndarray,
-    est_cent: np.ndarray,
-    max_harmonic: int,
-    cent_tolerance: float = 50,
-) -> float:
-    """Fraction of voiced reference frames whose estimate is a harmonic or subharmonic.
-
-    A frame counts as correct when the estimate is within ``cent_tolerance`` cents of
-    ``ref * h`` or ``ref / h`` for some h in 1..``max_harmonic`` (h = 1 is the raw pitch
-    accuracy itself). Like the raw pitch accuracy, the voicing decision is ignored and a
-    reference without voiced frames scores 0.
-    """
-    if ref_voicing.sum() == 0:
-        return 0.0
-    nonzero = (est_cent != 0) & (ref_cent != 0)
-    distance = np.abs(est_cent - ref_cent)[nonzero]
-    offsets = 1200.0 * np.log2(np.arange(1, max_harmonic + 1))
-    correct = np.min(np.abs(distance[:, None] - offsets[None, :]), axis=1) < cent_tolerance
-    return float(np.sum(ref_voicing[nonzero] * correct) / np.sum(ref_voicing))
-
-
-def melody_metrics(
-    ref_times: np.ndarray, ref_f0: np.ndarray, est_times: np.ndarray, est_f0: np.ndarray
-) -> dict[str, float]:
-    """Score one melody estimate against its original reference series.
-
-    Times in seconds, f0 in Hz (``<= 0`` unvoiced). Returns the metrics of
-    :data:`MELODY_METRICS`, all fractions in [0, 1]:
-
-    - ``voicing_recall``, ``voicing_false_alarm``, ``raw_pitch_accuracy``,
-      ``raw_chroma_accuracy``, ``overall_accuracy``: ``mir_eval.melody`` at 50 cents;
-    - ``voicing_accuracy``: fraction of reference frames whose voiced/unvoiced decision is right;
-    - ``overall_chroma_accuracy``: overall accuracy with pitch judged modulo the octave;
-    - ``raw_{pitch,chroma}_accuracy_{25,10}c``: mir_eval with ``cent_tolerance`` 25 and 10;
-    - ``raw_harmonic_accuracy_hH`` (H = 2..5): fraction of voiced reference frames whose
-      estimate lies within 50 cents of ``ref * h`` or ``ref / h`` for **any** h in 1..H, so each
-      includes the raw pitch accuracy and the lower harmonics (cumulative, non-decreasing in H);
-      octave errors count from ``_h2`` on, fifth-above-the-octave errors from ``_h3``.
-
-    Raises ``InputError`` ("reference" or "estimate") on empty, ragged, non-finite or
-    non-increasing series. Edge cases follow mir_eval; see the module docstring.
-    """
-    ref_times, ref_f0 = _check_series(ref_times, ref_f0, "reference")
-    est_times, est_f0 = _check_series(est_times, est_f0, "estimate")
-    melody = mir_eval.melody
-    with _quiet_mir_eval():
-        ref_v, ref_c, est_v, est_c = melody.to_cent_voicing(ref_times, ref_f0, est_times, est_f0)
-        recall, false_alarm = melody.voicing_measures(ref_v, est_v)
-        scores = {
-            "voicing_recall": recall,
-            "voicing_false_alarm": false_alarm,
-            "voicing_accuracy": np.mean((ref_v > 0) == (est_v > 0)),
-            "raw_pitch_accuracy": melody.raw_pitch_accuracy(ref_v, ref_c, est_v, est_c),
-            "raw_chroma_accuracy": melody.raw_chroma_accuracy(ref_v, ref_c, est_v, est_c),
-            "overall_accuracy": melody.overall_accuracy(ref_v, ref_c, est_v, est_c),
-            "overall_chroma_accuracy": _overall_chroma_accuracy(ref_v, ref_c, est_v, est_c),
-        }
-        for tolerance in (25, 10):
-            scores[f"raw_pitch_accuracy_{tolerance}c"] = melody.raw_pitch_accuracy(
-                ref_v, ref_c, est_v, est_c, cent_tolerance=tolerance
-            )
-            scores[f"raw_chroma_accuracy_{tolerance}c"] = melody.raw_chroma_accuracy(
-                ref_v, ref_c, est_v, est_c, cent_tolerance=tolerance
-            )
-    for harmonic in range(2, MAX_HARMONIC + 1):
-        scores[f"raw_harmonic_accuracy_h{harmonic}"] = _raw_harmonic_accuracy(
-            ref_v, ref_c, est_c, harmonic
-        )
-    return {name: float(scores[name]) for name in MELODY_METRICS}
-
-
-def evaluate_tracks(
-    pairs: Iterable[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-) -> pd.DataFrame:
-    """Score many tracks: ``pairs`` yields ``(track_id, ref_times, ref_f0, est_times, est_f0)``.
-
-    Returns one row per track, columns ``track_id`` + :data:`MELODY_METRICS`, sorted by
-    ``track_id``. A bad series raises ``InputError`` naming the track; a repeated track id
-    raises ``ValueError``.
-    """
-    rows = []
-    seen: set[str] = set()
-    for track_id, ref_times, ref_f0, est_times, est_f0 in pairs:
-        if track_id in seen:
-            raise ValueError(f"track {track_id!r} is given twice")
-        seen.add(track_id)
-        try:
-            scores = melody_metrics(ref_times, ref_f0, est_times, est_f0)
-        except InputError as error:
-            raise InputError(f"track {track_id} ({error.where})", error.problem) from None
-        rows.append({"track_id": track_id, **scores})
-    frame = pd.DataFrame(rows, columns=["track_id", *MELODY_METRICS])
-    return frame.sort_values("track_id", kind="stable", ignore_index=True)
-
-
-def evaluate_directory(
-    estimates_dir: str | Path, references: Mapping[str, tuple[np.ndarray, np.ndarray]]
-) -> pd.DataFrame:
-    """Score an external method given as a folder of MIREX CSVs named ``<track_id>.csv``.
-
-    ``references`` maps each track id to its original ``(times in s, f0 in Hz)`` reference.
-    Every reference track must have its estimate file and every ``*.csv`` file must belong to a
-    reference track: otherwise ``InputError`` naming the missing (or unexpected) file. Files
-    with other suffixes are ignored. Returns the per-track table of :func:`evaluate_tracks`.
+    Every track must have its file and every ``*<suffix>`` file must belong to a track:
+    otherwise ``InputError`` naming the missing (or unexpected) file. Files with other
+    suffixes are ignored.
     """
     estimates_dir = Path(estimates_dir)
     if not estimates_dir.is_dir():
         raise InputError(estimates_dir, "estimates folder does not exist")
-    found = {path.stem: path for path in estimates_dir.glob("*.csv") if path.is_file()}
-    missing = sorted(set(references) - set(found))
+    found = {
+        path.name.removesuffix(suffix): path
+        for path in estimates_dir.glob(f"*{suffix}")
+        if path.is_file()
+    }
+    missing = sorted(set(track_ids) - set(found))
     if missing:
         raise InputError(
-            estimates_dir / f"{missing[0]}.csv",
+            estimates_dir / f"{missing[0]}{suffix}",
             f"no estimate for track {missing[0]!r} ({len(missing)} track(s) missing)",
         )
-    unknown = sorted(set(found) - set(references))
+    unknown = sorted(set(found) - set(track_ids))
     if unknown:
         raise InputError(found[unknown[0]], f"estimate for unknown track {unknown[0]!r}")
-    return evaluate_tracks(
-        (track_id, *references[track_id], *read_estimate_csv(found[track_id]))
-        for track_id in sorted(references)
-    )
+    return {track_id: found[track_id] for track_id in sorted(track_ids)}
 
 
 def _metric_columns(per_track: pd.DataFrame) -> list[str]:
@@ -404,64 +162,32 @@ def write_results(
     write_csv(summary, summary_path)
 
 
-def _snake_case(name: str) -> str:
-    return name.lower().replace(" ", "_")
+
+def score_estimates(
+    jobs,
+    predictions: str | Path,
+    data,
+    part: str,
+    per_track_path: str | Path,
+    summary_path: str | Path,
+) -> None:
+    """The evaluate job of any family: ``jobs.score`` (the family's per-track metrics of a
+    folder of estimates against ``data``'s original references of ``part``), then the
+    summary with bootstrap CIs; both written as CSV."""
+    per_track = jobs.score(Path(predictions), data, part)
+    write_results(per_track, summarize(per_track), per_track_path, summary_path)
 
 
-def multipitch_metrics(
-    ref_times: np.ndarray,
-    ref_freqs: Sequence[np.ndarray],
-    est_times: np.ndarray,
-    est_freqs: Sequence[np.ndarray],
-) -> dict[str, float]:
-    """``mir_eval.multipitch.evaluate`` with snake_case names (``precision``, ``recall``,
-    ``accuracy``, ``substitution_error``, ..., ``chroma_total_error``).
-
-    Times in seconds; ``ref_freqs``/``est_freqs`` hold one array of active frequencies (Hz,
-    possibly empty) per frame. The estimate is resampled onto the reference grid by mir_eval.
-    """
-    with _quiet_mir_eval():
-        scores = mir_eval.multipitch.evaluate(
-            np.asarray(ref_times, dtype=np.float64),
-            [np.asarray(f, dtype=np.float64) for f in ref_freqs],
-            np.asarray(est_times, dtype=np.float64),
-            [np.asarray(f, dtype=np.float64) for f in est_freqs],
-        )
-    return {_snake_case(name): float(value) for name, value in scores.items()}
-
-
-def chord_metrics(
-    ref_intervals: np.ndarray,
-    ref_labels: Sequence[str],
-    est_intervals: np.ndarray,
-    est_labels: Sequence[str],
-) -> dict[str, float]:
-    """Duration-weighted chord accuracies of :data:`CHORD_METRICS`, as ``mir_eval.chord.evaluate``.
-
-    Intervals are ``(n, 2)`` arrays of (start, end) in seconds, labels are Harte chord labels.
-    The estimate is trimmed/padded with ``N`` to the reference span, both are cut at the union
-    of their boundaries and each ``mir_eval.chord`` comparison is weighted by segment duration;
-    reference segments that a vocabulary cannot judge (e.g. ``X``, or a 9th chord for
-    ``sevenths``) are left out of that vocabulary's score. The same steps as
-    ``mir_eval.chord.evaluate`` minus its segmentation scores, which reject the 1e-13 s
-    overlaps that real annotations (Billboard) carry.
-    """
-    chord = mir_eval.chord
-    ref_intervals = np.asarray(ref_intervals, dtype=np.float64)
-    with _quiet_mir_eval():
-        est_intervals, est_labels = mir_eval.util.adjust_intervals(
-            np.asarray(est_intervals, dtype=np.float64),
-            list(est_labels),
-            ref_intervals.min(),
-            ref_intervals.max(),
-            chord.NO_CHORD,
-            chord.NO_CHORD,
-        )
-        intervals, ref_cut, est_cut = mir_eval.util.merge_labeled_intervals(
-            ref_intervals, list(ref_labels), est_intervals, est_labels
-        )
-        durations = mir_eval.util.intervals_to_durations(intervals)
-        return {
-            name: float(chord.weighted_accuracy(getattr(chord, name)(ref_cut, est_cut), durations))
-            for name in CHORD_METRICS
-        }
+def write_paired_tests(
+    per_track_a: str | Path, per_track_b: str | Path, names: Sequence[str], output: str | Path
+) -> None:
+    """:func:`paired_test` of every metric shared by two per-track CSVs, one row each, as
+    CSV (``names``: the two methods)."""
+    a, b = pd.read_csv(per_track_a), pd.read_csv(per_track_b)
+    metrics = [metric for metric in _metric_columns(a) if metric in b.columns]
+    with warnings.catch_warnings():
+        # scipy's normal approximation divides by zero when every difference is zero;
+        # its p-value is then 1, the documented answer.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rows = [paired_test(a, b, metric, names) for metric in metrics]
+    write_csv(pd.DataFrame(rows), output)

@@ -31,22 +31,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Literal, Protocol
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from mirlab.errors import InputError
-from mirlab.evaluation.evaluate import evaluate_tracks
-from mirlab.learning.windows import ArrayLike, Normalize, WindowSpec, open_array, predict_track
-from mirlab.pitch.decode import apply_voicing, decode_salience
-from mirlab.pitch.targets import PitchBins
 from mirlab.storage import atomic_directory, atomic_path, write_json
 
 log = logging.getLogger(__name__)
@@ -124,81 +118,36 @@ def make_optimizer(
     return optimizers[name](learning_rate=rate, clipnorm=clipnorm)
 
 
-# --- validation ------------------------------------------------------------------------------
+# --- losses of several outputs --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MelodyTrack:
-    """A validation/test track: model input (array or cached ``.npy``) and original reference.
+def weighted_losses(
+    losses: Mapping[str, Callable], weights: Mapping[str, float] | None = None
+) -> Callable:
+    """One loss over a model with a dict of outputs: ``sum(weights[k] * losses[k](y[k], p[k]))``.
 
-    ``ref_times`` in seconds, ``ref_f0`` in Hz (``<= 0`` unvoiced), as in the dataset's own
-    annotation (never a resampled copy).
+    ``losses`` maps each output name to its loss (per example or per frame; the loop takes
+    the mean); ``weights`` defaults to 1 for every output. A family with several heads (chord
+    root, bass, pitch classes and tag) passes this to :func:`train_model`, whose ``y`` is then
+    a dict with the same keys.
     """
+    weights = dict(weights or {})
+    unknown = sorted(set(weights) - set(losses))
+    if unknown:
+        raise InputError("loss_weights", f"no output named {', '.join(unknown)}")
+    for name, weight in weights.items():
+        if weight < 0:
+            raise InputError(f"loss_weights.{name}", f"must be >= 0, got {weight}")
 
-    track_id: str
-    inputs: ArrayLike
-    ref_times: np.ndarray
-    ref_f0: np.ndarray
+    def loss(y_true: Mapping, y_pred: Mapping) -> tf.Tensor:
+        return tf.add_n(
+            [
+                weights.get(name, 1.0) * tf.reduce_mean(function(y_true[name], y_pred[name]))
+                for name, function in losses.items()
+            ]
+        )
 
-
-def evaluate_melody(
-    model: keras.Model,
-    tracks: Sequence[MelodyTrack],
-    spec: WindowSpec,
-    frame_period: float,
-    decode: Callable[[np.ndarray], np.ndarray],
-    batch_size: int = 32,
-    normalize: Normalize = "window",
-) -> pd.DataFrame:
-    """Predict, decode and score whole tracks: one row per track (``evaluate.evaluate_tracks``).
-
-    ``decode`` maps the model output of a track ``(n_frames, n_bins)`` to f0 per frame in Hz
-    (``<= 0`` unvoiced, negative = unvoiced pitch guess), e.g. ``decode_salience`` followed by
-    the voicing threshold. Frame ``i`` is at ``i * frame_period`` seconds.
-    """
-    if frame_period <= 0:
-        raise InputError("frame_period", f"must be > 0 seconds, got {frame_period}")
-
-    def pairs() -> Iterator[tuple]:
-        for track in tracks:
-            output = predict_track(model, open_array(track.inputs), spec, batch_size, normalize)
-            est_f0 = np.asarray(decode(output), dtype=np.float64)
-            est_times = np.arange(len(est_f0)) * frame_period
-            yield track.track_id, track.ref_times, track.ref_f0, est_times, est_f0
-
-    return evaluate_tracks(pairs())
-
-
-def salience_decoder(
-    bins: PitchBins, radius_bins: int = 4, threshold: float = 0.5
-) -> Callable[[np.ndarray], np.ndarray]:
-    """The ``decode`` of a salience model: ``decode_salience`` then ``apply_voicing``
-    (frames whose peak salience is below ``threshold`` are unvoiced: their f0 is negative)."""
-
-    def decode(salience: np.ndarray) -> np.ndarray:
-        return apply_voicing(*decode_salience(salience, bins, radius_bins), threshold)
-
-    return decode
-
-
-def melody_validator(
-    tracks: Sequence[MelodyTrack],
-    spec: WindowSpec,
-    frame_period: float,
-    decode: Callable[[np.ndarray], np.ndarray],
-    batch_size: int = 32,
-    normalize: Normalize = "window",
-) -> Validator:
-    """A ``Validator`` for ``train_model``: mean over ``tracks`` of every metric of
-    ``evaluate_melody`` (the evaluator of the final evaluation, on full tracks)."""
-
-    def validate(model: keras.Model) -> dict[str, float]:
-        scores = evaluate_melody(model, tracks, spec, frame_period, decode, batch_size, normalize)
-        return {
-            name: float(value) for name, value in scores.drop(columns="track_id").mean().items()
-        }
-
-    return validate
+    return loss
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -378,7 +327,7 @@ def train_model(
 
     Every ``eval_every`` steps and at the end, each ``valid_sets[name](model)`` is computed,
     written to TensorBoard as ``<name>/<metric>``, and for each ``metric, mode`` in
-    ``best_metrics`` (default ``{"overall_accuracy": "max"}``) an improvement over that set's
+    ``best_metrics`` (the family's metric for the shipped model) an improvement over that set's
     own best saves ``best/<name>/<metric>.weights.h5``.
 
     Returns ``{"step", "epoch", "loss", "metrics": {set: {metric: value}}, "best": {set:
@@ -397,7 +346,7 @@ def train_model(
     if l2 < 0:
         raise InputError("l2", f"must be >= 0, got {l2}")
     valid_sets = dict(valid_sets or {})
-    best_metrics = dict(best_metrics or {"overall_accuracy": "max"})
+    best_metrics = dict(best_metrics or {})
     for name in valid_sets:
         if not _SET_NAME.match(name):
             raise InputError("valid_sets", f"set name {name!r} must be a plain file name")
@@ -448,7 +397,7 @@ def train_model(
                     _write_image(f"{name}/{tag}", png, state["step"])
             for metric, mode in best_metrics.items():
                 _keep_best(model, out_dir / "best" / name, metric, mode, metrics[name], state)
-            shown = {key: metrics[name][key] for key in best_metrics}
+            shown = {key: metrics[name][key] for key in best_metrics or metrics[name]}
             log.info("step %d %s: %s", state["step"], name, _format_metrics(shown))
 
     def report(losses: list[tf.Tensor], examples: int, seconds: float) -> None:
@@ -531,6 +480,18 @@ def _keep_best(
     state["best"][directory.name][metric] = record
     _save_keras_file(model.save_weights, directory / f"{metric}.weights.h5")
     write_json(record, directory / f"{metric}.json")
+
+
+def restore_best(model: keras.Model, out_dir: str | Path, valid_set: str, metric: str) -> dict:
+    """Load the best weights of ``valid_set`` by ``metric`` (saved by :func:`train_model`
+    under ``out_dir``) into ``model``; returns their record (``value``, ``step``).
+
+    ``InputError`` when that set never saved a best model for that metric."""
+    path = Path(out_dir) / "best" / valid_set / f"{metric}.weights.h5"
+    if not path.is_file():
+        raise InputError(path, f"no best model of set {valid_set!r} by {metric!r}")
+    model.load_weights(path)
+    return json.loads((path.parent / f"{metric}.json").read_text())
 
 
 def _format_metrics(values: Mapping[str, float]) -> str:

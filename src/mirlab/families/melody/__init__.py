@@ -1,1 +1,62 @@
-"""Melody extraction and monophonic pitch tracking."""
+"""Melody extraction and monophonic pitch tracking (``task: melody`` or ``pitch``).
+
+Estimates are MIREX CSVs (``time,f0``; ``f0 <= 0`` unvoiced, negative: the pitch guess),
+scored by ``mir_eval.melody`` against the dataset's ``reference`` annotation (``melody`` or
+``pitch``). Models: CREPE, deep salience, HCNN, WaveNet, perceptron
+(:mod:`mirlab.pitch.models`); baselines: pyin, HCQT salience peak, Melodia, SwiftF0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mirlab.errors import InputError
+from mirlab.families.base import Family
+
+#: Per-track metric columns, as :func:`mirlab.families.melody.metrics.melody_metrics` gives
+#: them (kept here so that planning does not import mir_eval).
+METRICS = (
+    "voicing_recall",
+    "voicing_false_alarm",
+    "voicing_accuracy",
+    "raw_pitch_accuracy",
+    "raw_chroma_accuracy",
+    "overall_accuracy",
+    "overall_chroma_accuracy",
+    "raw_pitch_accuracy_25c",
+    "raw_chroma_accuracy_25c",
+    "raw_pitch_accuracy_10c",
+    "raw_chroma_accuracy_10c",
+    *(f"raw_harmonic_accuracy_h{h}" for h in range(2, 6)),
+)
+
+
+def check_experiment(name: str, experiment: dict, config: dict) -> None:
+    """The HCQT salience baseline reads an ``hcqt`` feature."""
+    if experiment.get("baseline") == "salience_peak":
+        feature = config["features"].get(experiment["input"].get("feature"), {})
+        if feature.get("kind") != "hcqt":
+            raise InputError(
+                f"config key experiments.{name}.input",
+                "the salience_peak baseline reads an hcqt feature",
+            )
+
+
+FAMILY = Family(
+    name="melody",
+    schema=Path(__file__).with_name("schema.yaml"),
+    reference_kind=lambda dataset: dataset["reference"],
+    metrics=METRICS,
+    headline_metrics=(
+        "overall_accuracy",
+        "raw_pitch_accuracy",
+        "raw_chroma_accuracy",
+        "voicing_recall",
+        "voicing_false_alarm",
+    ),
+    estimate_suffix=".csv",
+    models=("crepe", "deep_salience", "hcnn", "wavenet", "perceptron"),
+    baselines=("pyin", "salience_peak", "melodia", "swift_f0"),
+    check_experiment=check_experiment,
+    jobs="mirlab.families.melody.jobs",
+)

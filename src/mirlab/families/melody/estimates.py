@@ -1,4 +1,4 @@
-"""Estimates of every method as MIREX CSVs, and their evaluation: pipeline jobs.
+"""Estimates of every melody method as MIREX CSVs: pipeline jobs.
 
 A trained model, a non-learned baseline and an external method's folder all end as one
 MIREX CSV per track (``<track_id>.csv``: time, f0; f0 <= 0 unvoiced), scored by one
@@ -14,14 +14,8 @@ import numpy as np
 
 from mirlab.data import features
 from mirlab.data.cache import DatasetPaths
-from mirlab.evaluation.evaluate import (
-    evaluate_directory,
-    read_estimate_csv,
-    summarize,
-    write_estimate_csv,
-    write_results,
-)
 from mirlab.families.melody import baselines
+from mirlab.families.melody.metrics import read_estimate_csv, write_estimate_csv
 from mirlab.pitch.decode import tune_voicing_threshold
 from mirlab.storage import atomic_directory, write_json
 
@@ -72,20 +66,6 @@ def _tune_salience_peak(valid_sets, frequencies: np.ndarray) -> float:
             f0s.append(f0)
             references.append(reference)
     return float(tune_voicing_threshold(confidences, f0s, references))
-
-
-def evaluate_predictions(
-    predictions: str | Path,
-    data: DatasetPaths,
-    part: str,
-    per_track_path: str | Path,
-    summary_path: str | Path,
-) -> None:
-    """Score a folder of MIREX CSVs against the original references of ``data``'s ``part``."""
-    references = data.references(data.track_ids(part))
-    predictions = Path(predictions)
-    per_track = evaluate_directory(predictions, references)
-    write_results(per_track, summarize(per_track), per_track_path, summary_path)
 
 
 def copy_external(experiment: dict, data: DatasetPaths, part: str, output: str | Path) -> None:

@@ -22,13 +22,16 @@ from mirlab.data import features
 from mirlab.data.cache import DatasetPaths
 from mirlab.data.excerpts import cut_annotation, feature_excerpt_frames
 from mirlab.errors import InputError
-from mirlab.evaluation import figures
-from mirlab.evaluation.evaluate import (
-    evaluate_tracks,
-    write_estimate_csv,
-)
+from mirlab.families.melody import figures
+from mirlab.families.melody.metrics import evaluate_tracks, write_estimate_csv
 from mirlab.learning import windows
-from mirlab.learning.train import enable_determinism, make_optimizer, save_model_bundle, train_model
+from mirlab.learning.train import (
+    enable_determinism,
+    make_optimizer,
+    restore_best,
+    save_model_bundle,
+    train_model,
+)
 from mirlab.pitch import losses
 from mirlab.pitch.decode import apply_voicing, decode_salience, tune_voicing_threshold
 from mirlab.pitch.models import build_model
@@ -172,7 +175,8 @@ def train_experiment(
     validated part is a small validation set of its own (scalars, images, best model).
     ``work_dir`` holds checkpoints and TensorBoard logs (a rerun resumes from there);
     ``model_dir`` receives the model bundle (``model.keras``, config, summary, parameter
-    count, versions, command) and ``decoding.json``.
+    count, versions, command) and ``decoding.json``. The model shipped is the best of the
+    first validation set by ``training.metric`` (the last one without a validation set).
     """
     enable_determinism(seed)
     training = experiment["training"]
@@ -234,6 +238,14 @@ def train_experiment(
         eval_every=training["eval_every"],
         log_every=max(1, min(100, training["steps"] // 20)),
     )
+    if validators:
+        # The shipped model is the best of the first validation set by training.metric.
+        shipped = next(iter(validators))
+        result["shipped"] = {
+            "valid_set": shipped,
+            "metric": training["metric"],
+            **restore_best(model, work_dir, shipped, training["metric"]),
+        }
     threshold = _tune_threshold(model, list(validators.values()))
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)
