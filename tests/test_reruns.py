@@ -135,3 +135,23 @@ def dataset_key(workdir: Path) -> str:
 
 def grid_job(workdir: Path, sr: int, hop: int) -> tuple[str, str]:
     return ("grid_annotations", f"dataset=tiny, key={dataset_key(workdir)}, sr={sr}, hop={hop}")
+
+
+def test_a_new_test_set_of_a_trained_experiment_plans_no_training(workdir):
+    config = run_config()
+    config["datasets"]["tiny2"] = copy.deepcopy(config["datasets"]["tiny"])
+    config["datasets"]["tiny2"]["generate"]["seed"] = 4
+    config["experiments"][EXPERIMENT]["test"] = [
+        *config["experiments"][EXPERIMENT]["test"],
+        {"dataset": "tiny2", "part": "test"},
+    ]
+    jobs = jobs_after(workdir, config)
+    experiment = {(rule, w) for rule, w in jobs if f"experiment={EXPERIMENT}" in w}
+    assert not [job for job in jobs if job[0] == "train_model"]
+    assert experiment == {
+        (rule, f"experiment={EXPERIMENT}, seed=0, dataset=tiny2")
+        for rule in ("predict", "evaluate", "experiment_figures")
+    }
+    # Besides: tiny2's own preprocessing, and the table and figures that read every score.
+    others = {rule for rule, w in jobs - experiment if "dataset=tiny2" not in w}
+    assert others <= {"results_table", "results_figures", "generate_synth"}
