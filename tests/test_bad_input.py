@@ -304,3 +304,234 @@ def test_bad_notes(tmp_path):
     write_text(path, "0.0,0.5,440\n0.6,0.8,0\n")
     with raises_about(path, "note f0 0.0 Hz is not positive at data row 2"):
         read_annotation(Annotation("notes", path, "notes_csv"))
+
+
+# --------------------------------------------------------------------------------------
+# Multi-pitch loaders and readers (MAPS, MusicNet, Slakh2100, Dagstuhl ChoirSet, folder)
+# --------------------------------------------------------------------------------------
+
+MAPS_HEADER = "OnsetTime\tOffsetTime\tMidiPitch\n"
+
+
+def test_maps_unpaired_files(tmp_path):
+    wav = write_wav(tmp_path / "AkPnBcht" / "MUS" / "MAPS_MUS-bach_846_AkPnBcht.wav")
+    with raises_about(
+        wav, "no note list matches this audio file", "MAPS_MUS-bach_846_AkPnBcht.txt"
+    ):
+        load_dataset("maps", tmp_path)
+    write_text(wav.with_suffix(".txt"), MAPS_HEADER + "0.1\t0.2\t60\n")
+    stray = write_text(
+        tmp_path / "AkPnBcht" / "MUS" / "MAPS_MUS-chpn_op7_1_AkPnBcht.txt", MAPS_HEADER
+    )
+    with raises_about(stray, "no audio file matches this note list"):
+        load_dataset("maps", tmp_path)
+
+
+def test_bad_maps_and_madmom_note_lists(tmp_path):
+    path = write_text(tmp_path / "MAPS_x.txt", MAPS_HEADER + "0.1\t0.2\t60\n0.5\t0.3\t62\n")
+    with raises_about(path, "segment ends before it starts at data row 2"):
+        read_annotation(Annotation("notes", path, "maps_txt"))
+    write_text(path, MAPS_HEADER + "0.1\t0.2\t160\n")
+    with raises_about(path, "MIDI pitch 160.0 is outside 0-127 at data row 1"):
+        read_annotation(Annotation("multif0", path, "maps_txt"))
+    write_text(path, MAPS_HEADER + "0.1\t0.2\n")
+    with raises_about(path, "cannot parse annotation"):
+        read_annotation(Annotation("notes", path, "maps_txt"))
+    notes = write_text(tmp_path / "x.notes", "# onset midi\n0.1 60\n")
+    with raises_about(notes, "3 or 4 columns", "the first data row has 2"):
+        read_annotation(Annotation("notes", notes, "madmom_notes"))
+    write_text(notes, "0.1 60 nan 80\n")
+    with raises_about(notes, "duration is nan at data row 1"):
+        read_annotation(Annotation("notes", notes, "madmom_notes"))
+
+
+def test_bad_musicnet_labels(tmp_path):
+    path = write_text(tmp_path / "1727.csv", "start,end,note\n0,4410,60\n")
+    with raises_about(path, "no start_time, end_time column in the header"):
+        read_annotation(Annotation("notes", path, "musicnet_csv"))
+    write_text(path, "start_time,end_time,instrument,note\n0,4410,1,60\nabc,8820,1,62\n")
+    with raises_about(path, "start_time is nan at data row 2"):
+        read_annotation(Annotation("notes", path, "musicnet_csv"))
+    write_text(path, "start_time,end_time,instrument,note\n")
+    with raises_about(path, "holds no data rows"):
+        read_annotation(Annotation("notes", path, "musicnet_csv"))
+    write_wav(tmp_path / "mn" / "train_data" / "1.wav")
+    label = write_text(tmp_path / "mn" / "train_labels" / "2.csv", "start_time\n")
+    write_text(tmp_path / "mn" / "train_labels" / "1.csv", "start_time\n")
+    with raises_about(label, "no audio file matches this annotation", "train_data/2.wav"):
+        load_dataset("musicnet", tmp_path / "mn")
+
+
+def test_bad_slakh_tracks(tmp_path):
+    folder = tmp_path / "Track00007"
+    folder.mkdir()
+    with raises_about(folder, "no mix.flac"):
+        load_dataset("slakh", tmp_path)
+    write_wav(folder / "mix.flac")
+    with raises_about(folder, "no metadata.yaml"):
+        load_dataset("slakh", tmp_path)
+    metadata = write_text(folder / "metadata.yaml", "UUID: x\nstems: [S00]\n")
+    with raises_about(metadata, "no 'stems:' mapping"):
+        load_dataset("slakh", tmp_path)
+    write_text(metadata, "stems: {S00: {is_drum: false\n")
+    with raises_about(metadata, "cannot read metadata YAML"):
+        load_dataset("slakh", tmp_path)
+
+
+def test_bad_dagstuhl_takes(tmp_path):
+    audio = tmp_path / "audio_wav_22050_mono"
+    take = "DCS_TP_QuartetA_Take01"
+    write_wav(audio / f"{take}_S1_LRX.wav")
+    with raises_about(audio / f"{take}_S1_LRX.wav", "has no mix", f"{take}_Stereo_STM.wav"):
+        load_dataset("dagstuhl_choirset", tmp_path)
+    write_wav(audio / f"{take}_Stereo_STM.wav")
+    stray = write_text(
+        tmp_path / "annotations_csv_F0_manual" / "DCS_TP_QuartetB_Take02_A1_LRX.csv", "0.0,220\n"
+    )
+    with raises_about(stray, "no audio of take 'DCS_TP_QuartetB_Take02'"):
+        load_dataset("dagstuhl_choirset", tmp_path)
+    stray.unlink()
+    odd = write_wav(audio / "soprano.wav")
+    with raises_about(odd, "audio name is not DCS_<piece>_<setting>_Take<nn>_<mic>.wav"):
+        load_dataset("dagstuhl_choirset", tmp_path)
+
+
+def test_voices_off_their_shared_hop(tmp_path):
+    hop = 256 / 44100
+    soprano = write_text(
+        tmp_path / "S1.csv", "".join(f"{0.4 + i * hop:.10f},500\n" for i in range(5))
+    )
+    alto = write_text(
+        tmp_path / "A1.csv", f"{0.4 + hop / 2:.10f},300\n{0.4 + 1.5 * hop:.10f},300\n"
+    )
+    annotation = Annotation("multif0", soprano, "f0_voices_csv", more_paths=(alto,))
+    with raises_about(alto, "is off the 5.805 ms hop grid the voices share"):
+        read_annotation(annotation)
+    # a voice with unvoiced rows (f0 0) and a gap: those frames hold the other voices only
+    write_text(alto, f"{0.4:.10f},0\n{0.4 + 3 * hop:.10f},300\n")
+    times, frames = read_annotation(annotation)
+    assert [f.tolist() for f in frames] == [[500.0], [500.0], [500.0], [500.0, 300.0], [500.0]]
+
+
+def test_more_files_for_a_single_file_format(tmp_path):
+    path = write_text(tmp_path / "x.csv", "0.0,440\n")
+    with raises_about(path, "format 'medleydb_melody' reads one file, not 2"):
+        read_annotation(Annotation("melody", path, "medleydb_melody", more_paths=(path,)))
+    score = write_text(tmp_path / "S.csv", "0.1,0.5,72\n")
+    bad = write_text(tmp_path / "A.csv", "0.1,0.5,nan\n")
+    with raises_about(bad, "MIDI pitch is nan at data row 1"):
+        read_annotation(Annotation("notes", score, "midi_notes_csv", more_paths=(bad,)))
+
+
+def folder_tree(root: Path) -> dict:
+    for name in ("a", "b"):
+        write_wav(root / "audio" / f"{name}.wav")
+        write_text(root / "f0" / f"{name}.csv", "0.0,0.0\n0.01,220.0\n")
+    return {
+        "audio": "audio/*.wav",
+        "annotations": {"melody": {"glob": "f0/*.csv", "format": "mirex_csv"}},
+    }
+
+
+def test_folder_unpaired_files(tmp_path):
+    options = folder_tree(tmp_path)
+    stray = write_text(tmp_path / "f0" / "c.csv", "0.0,0.0\n")
+    with raises_about(stray, "no audio file matches this melody annotation", "'c'", "audio/*.wav"):
+        load_dataset("folder", tmp_path, **options)
+    stray.unlink()
+    lonely = write_wav(tmp_path / "audio" / "d.wav")
+    with raises_about(
+        lonely, "no melody annotation matches this audio file", str(tmp_path / "f0" / "d.csv")
+    ):
+        load_dataset("folder", tmp_path, **options)
+    lonely.unlink()
+    write_wav(tmp_path / "audio" / "a.flac")
+    with raises_about(tmp_path / "audio" / "a.wav", "a second audio file for track 'a'"):
+        load_dataset("folder", tmp_path, **{**options, "audio": ["audio/*.flac", "audio/*.wav"]})
+
+
+def test_folder_unreadable_audio_and_bad_annotation(tmp_path):
+    options = folder_tree(tmp_path)
+    wav = write_bytes(tmp_path / "audio" / "b.wav", b"\x00garbage" * 64)
+    with raises_about(wav, "cannot read audio"):
+        load_dataset("folder", tmp_path, **options)
+    write_wav(wav)
+    # a declared format that does not fit the file: the index job names the file
+    from mirlab.data.preprocess import index_dataset
+
+    csv = write_text(tmp_path / "f0" / "b.csv", "0.0 0.0\n0.01 220.0\n")
+    with raises_about(csv, "cannot parse annotation"):
+        index_dataset("folder", tmp_path, options, tmp_path / "index.parquet")
+    assert not (tmp_path / "index.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "words"),
+    [
+        ({"annotations": {}}, "options.annotations", ["needs annotations"]),
+        (
+            {"annotations": {"tempo": {"glob": "*", "format": "lab"}}},
+            "options.annotations.tempo",
+            ["unknown kind"],
+        ),
+        (
+            {"annotations": {"melody": {"glob": "f0/*.csv", "format": "csv"}}},
+            "options.annotations.melody.format",
+            ["unknown format 'csv'", "mirex_csv", "maps_txt"],
+        ),
+        (
+            {"annotations": {"melody": {"glob": "f0/*.csv", "format": "lab"}}},
+            "options.annotations.melody.format",
+            ["'lab' holds chords, which cannot be read as kind 'melody'"],
+        ),
+        (
+            {"annotations": {"chords": {"glob": "*.jams", "format": "jams"}}},
+            "options.annotations.chords.format",
+            ["jams package, which is not installed"],
+        ),
+        (
+            {"annotations": {"melody": {"glob": "f0/*.csv", "format": "mirex_csv", "hop": 1}}},
+            "options.annotations.melody.hop",
+            ["unknown key"],
+        ),
+        ({"audio": "audio/*_*.wav"}, "options.audio", ["may hold one '*'"]),
+        ({"audio": "../audio/*.wav"}, "options.audio", ["relative glob inside the dataset root"]),
+        ({"artist_pattern": "("}, "options.artist_pattern", ["not a regular expression"]),
+    ],
+)
+def test_folder_bad_options(tmp_path, change, where, words):
+    options = {**folder_tree(tmp_path), **change}
+    with raises_about(where, *words):
+        load_dataset("folder", tmp_path, **options)
+
+
+def test_folder_artist_pattern_and_metadata_csv(tmp_path):
+    options = folder_tree(tmp_path)
+    with raises_about(
+        tmp_path / "audio" / "a.wav", "artist_pattern '^x' does not match track id 'a'"
+    ):
+        load_dataset("folder", tmp_path, **options, artist_pattern="^x")
+    table = write_text(tmp_path / "meta.csv", "track_id,artist\na,A\n")
+    with raises_about(table, "no row for track 'b'"):
+        load_dataset("folder", tmp_path, **options, metadata="meta.csv")
+    write_text(table, "track_id,artist\na,A\nb,B\nc,C\n")
+    with raises_about(table, "track 'c' has no audio file"):
+        load_dataset("folder", tmp_path, **options, metadata="meta.csv")
+    with raises_about(tmp_path / "nowhere.csv", "metadata CSV does not exist"):
+        load_dataset("folder", tmp_path, **options, metadata="nowhere.csv")
+
+
+def test_corrupt_midi(tmp_path):
+    pytest.importorskip("pretty_midi")
+    midi = write_bytes(tmp_path / "S00.mid", b"MThd garbage")
+    with raises_about(midi, "cannot read MIDI file"):
+        read_annotation(Annotation("notes", midi, "midi"))
+
+
+def test_the_file_that_runs_past_the_audio_is_named(tmp_path):
+    soprano = write_text(tmp_path / "S.csv", "0.1,0.5,72\n")
+    bass = write_text(tmp_path / "B.csv", "0.1,0.5,48\n0.5,2.0,50\n")
+    annotation = Annotation("notes", soprano, "midi_notes_csv", more_paths=(bass,))
+    with raises_about(bass, "annotation runs to 2.000 s", "1.000 s"):
+        readers.check_annotation_fits_audio(annotation, 1.0)
+    readers.check_annotation_fits_audio(annotation, 2.0)

@@ -179,6 +179,67 @@ def test_billboard_fixture_apostrophe_and_vocabulary(fixtures_dir):
         load_dataset("billboard", root, vocabulary="jazz")
 
 
+def test_dagstuhl_choirset_fixture(fixtures_dir):
+    root = fixtures_dir / "dagstuhl_choirset"
+    (track,) = load_dataset("dagstuhl_choirset", root)
+    take = "DCS_LI_QuartetB_Take04"
+    assert track.track_id == take
+    audio = root / "audio_wav_22050_mono"
+    assert track.audio["mix"] == AudioSource(audio / f"{take}_Stereo_STM.wav")
+    assert track.audio["s1_lrx"] == AudioSource(audio / f"{take}_S1_LRX.wav")
+    assert {"stereo_stl", "stereo_str", "stereoreverb_stm", "b2_dyn", "t2_hsm"} <= set(track.audio)
+    assert (track.metadata["artist"], track.metadata["title"]) == ("QuartetB", "LI")
+    assert (track.metadata["genre"], track.metadata["take"]) == ("choral", "Take04")
+    assert track.metadata["voices"] == "A2,B2,S1,T2"
+    assert track.metadata["duration"] == pytest.approx(1.0)
+    # multi-f0: the four voices' manual f0 on their shared hop (256/44100 s), whose time
+    # stamps differ by rounding (0.4005442177 and 0.400544218)
+    multif0 = track.annotations["multif0"]
+    assert [p.name for p in multif0.paths] == [
+        f"{take}_{v}_LRX.csv" for v in ("A2", "B2", "S1", "T2")
+    ]
+    times, frames = read_annotation(multif0)
+    np.testing.assert_allclose(times, 0.4005442177 + np.arange(5) * 256 / 44100, atol=1e-9)
+    np.testing.assert_array_equal(frames[0], [321.158, 129.387, 503.661, 198.82])
+    np.testing.assert_array_equal(frames[4], [319.154, 124.491, 518.345, 198.103])
+    readers.check_annotation_fits_audio(multif0, track.metadata["duration"])
+    # notes: the score of the four voices (start,end,midi)
+    intervals, pitches = read_annotation(track.annotations["notes"])
+    assert len(pitches) == 20
+    np.testing.assert_allclose(intervals[0], [0.16, 2.5165])
+    np.testing.assert_allclose(pitches[0], midi_hz(64))
+    # the 1 s crop is shorter than its score: the length check names the score file
+    with pytest.raises(InputError) as error:
+        readers.check_annotation_fits_audio(track.annotations["notes"], 1.0)
+    assert error.value.where == str(track.annotations["notes"].path)
+    assert "7.782 s" in error.value.problem
+    (f0_only,) = load_dataset("dagstuhl_choirset", root, notes=False)
+    assert sorted(f0_only.annotations) == ["multif0"]
+
+
+def test_madmom_piano_fixture_as_a_notes_folder(fixtures_dir):
+    """The real piano recording and its 8 notes, read as notes and as 10 ms multi-f0."""
+    root = fixtures_dir / "madmom_piano"
+    (track,) = load_dataset("notes_folder", root)
+    assert track.track_id == "stereo_sample"
+    assert track.audio["mix"] == AudioSource(root / "stereo_sample.flac")
+    assert track.metadata["duration"] == pytest.approx(4.1478, abs=1e-4)
+    intervals, pitches = read_annotation(track.annotations["notes"])
+    assert len(pitches) == 8
+    np.testing.assert_allclose(intervals[0], [0.147, 0.147 + 3.323])
+    np.testing.assert_allclose(pitches[:2], [midi_hz(72), midi_hz(41)])
+    times, frames = read_annotation(track.annotations["multif0"])
+    np.testing.assert_allclose(np.diff(times), readers.NOTES_MULTIF0_HOP_S)
+    assert times[0] == 0.0 and times[-1] <= intervals[:, 1].max()
+    frame = int(np.searchsorted(times, 2.6))  # 2.60 s: C5, F5, C4, F4 and G#3 sound
+    np.testing.assert_allclose(
+        sorted(frames[frame]), sorted(midi_hz(m) for m in (72, 77, 60, 65, 56))
+    )
+    assert frames[0].size == 0 and frames[20].tolist() == [pytest.approx(midi_hz(72))]
+    for annotation in track.annotations.values():
+        readers.check_annotation_fits_audio(annotation, track.metadata["duration"])
+
+
 # --------------------------------------------------------------------------------------
 # Native layouts written by the tests
 # --------------------------------------------------------------------------------------
@@ -345,6 +406,262 @@ def test_synth_layout(tmp_path):
         readers.check_annotation_fits_audio(annotation, track.metadata["duration"])
 
 
+def maps_notes(rows: list[tuple[float, float, int]]) -> str:
+    """A MAPS note list: header, then tab separated rows, Windows line ends."""
+    lines = ["OnsetTime\tOffsetTime\tMidiPitch"] + [f"{a}\t{b}\t{m}" for a, b, m in rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_maps_native_layout(tmp_path):
+    piece = tmp_path / "AkPnBcht" / "MUS" / "MAPS_MUS-alb_se3_AkPnBcht"
+    write_wav(piece.with_suffix(".wav"), channels=2)
+    write_text(piece.with_suffix(".txt"), maps_notes([(0.1, 0.4, 60), (0.2, 0.3, 64)]))
+    write_text(piece.with_suffix(".mid"), "MThd (not read)")
+    note = tmp_path / "ENSTDkCl" / "ISOL" / "NO" / "MAPS_ISOL_NO_F_S0_M23_ENSTDkCl"
+    write_wav(note.with_suffix(".wav"))
+    write_text(note.with_suffix(".txt"), maps_notes([(0.0, 0.25, 23)]))
+    write_text(tmp_path / "license.txt", "not a MAPS note list")
+    isolated, music = load_dataset("maps", tmp_path)
+    assert music.track_id == "MAPS_MUS-alb_se3_AkPnBcht"
+    assert (music.metadata["artist"], music.metadata["title"]) == ("AkPnBcht", "alb_se3")
+    assert (music.metadata["category"], music.metadata["genre"]) == ("MUS", "classical")
+    assert (isolated.metadata["artist"], isolated.metadata["category"]) == ("ENSTDkCl", "ISOL")
+    assert isolated.metadata["genre"] is None
+    intervals, pitches = read_annotation(music.annotations["notes"])
+    np.testing.assert_array_equal(intervals, [[0.1, 0.4], [0.2, 0.3]])
+    np.testing.assert_allclose(pitches, [midi_hz(60), midi_hz(64)])
+    times, frames = read_annotation(music.annotations["multif0"])
+    np.testing.assert_allclose(times, np.arange(41) * 0.01)
+    assert frames[5].size == 0 and frames[15].tolist() == [pytest.approx(midi_hz(60))]
+    np.testing.assert_allclose(frames[25], [midi_hz(60), midi_hz(64)])
+    assert frames[40].size == 0  # offsets are exclusive
+    (only_music,) = load_dataset("maps", tmp_path, categories=["MUS"])
+    assert only_music.track_id == music.track_id
+    with pytest.raises(InputError, match="categories: 'PIECES' is not one of ISOL"):
+        load_dataset("maps", tmp_path, categories=["PIECES"])
+
+
+def test_musicnet_native_layout(tmp_path):
+    header = "start_time,end_time,instrument,note,start_beat,end_beat,note_value\n"
+    write_wav(tmp_path / "train_data" / "1727.wav")
+    write_text(
+        tmp_path / "train_labels" / "1727.csv",
+        header + "4410,17640,1,60,0.0,1.0,Quarter\n8820,13230,41,67,0.5,0.5,Dotted Eighth\n",
+    )
+    write_wav(tmp_path / "test_data" / "2303.wav")
+    write_text(tmp_path / "test_labels" / "2303.csv", header + "0,22050,1,48,0,2,Half\n")
+    write_text(
+        tmp_path / "musicnet_metadata.csv",
+        "id,composer,composition,movement,ensemble,source,transcriber,catalog_name,seconds\n"
+        "1727,Schubert,Piano Quintet in A major,2. Andante,Piano Quintet,European Archive,"
+        "http://tirolmusic.blogspot.com/,OP114,447\n"
+        "2303,Bach,Prelude in C major,1. Prelude,Solo Piano,Museopen,x,BWV846,138\n",
+    )
+    first, second = load_dataset("musicnet", tmp_path)
+    assert (first.track_id, second.track_id) == ("1727", "2303")
+    assert first.metadata["artist"] == "Schubert"
+    assert first.metadata["title"] == "Piano Quintet in A major, 2. Andante"
+    assert (first.metadata["part"], second.metadata["part"]) == ("train", "test")
+    assert first.metadata["ensemble"] == "Piano Quintet"
+    intervals, pitches = read_annotation(first.annotations["notes"])
+    # times are samples at 44.1 kHz
+    np.testing.assert_allclose(intervals, [[0.1, 0.4], [0.2, 0.3]])
+    np.testing.assert_allclose(pitches, [midi_hz(60), midi_hz(67)])
+    times, frames = read_annotation(first.annotations["multif0"])
+    np.testing.assert_allclose(frames[25], [midi_hz(60), midi_hz(67)])
+    # every recording needs its metadata row when the table is there
+    write_wav(tmp_path / "train_data" / "9999.wav")
+    write_text(tmp_path / "train_labels" / "9999.csv", header + "0,4410,1,60,0,1,Quarter\n")
+    with pytest.raises(InputError, match="no row for recording '9999'"):
+        load_dataset("musicnet", tmp_path)
+
+
+SLAKH_METADATA = """UUID: 1a81ae092884234f3264e2f45927f00a
+audio_dir: stems
+midi_dir: MIDI
+normalized: true
+stems:
+  S00:
+    audio_rendered: true
+    inst_class: Piano
+    is_drum: false
+    midi_program_name: Acoustic Grand Piano
+    program_num: 0
+  S01:
+    audio_rendered: true
+    inst_class: Drums
+    is_drum: true
+    program_num: 128
+  S02:
+    audio_rendered: false
+    inst_class: Strings
+    is_drum: false
+    program_num: 48
+  S03:
+    audio_rendered: true
+    inst_class: Bass
+    is_drum: false
+    program_num: 33
+"""
+
+
+def write_slakh(root: Path, midi_bytes: dict[str, bytes] | None = None) -> Path:
+    folder = root / "train" / "Track00001"
+    write_wav(folder / "mix.flac", channels=1)
+    write_text(folder / "metadata.yaml", SLAKH_METADATA)
+    write_text(folder / "all_src.mid", "(not read)")
+    for stem in ("S00", "S01", "S02", "S03"):
+        path = folder / "MIDI" / f"{stem}.mid"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((midi_bytes or {}).get(stem, b"MThd"))
+    for stem in ("S00", "S01", "S03"):  # the rendered stems
+        write_wav(folder / "stems" / f"{stem}.flac")
+    return folder
+
+
+def test_slakh_native_layout(tmp_path):
+    folder = write_slakh(tmp_path)
+    (track,) = load_dataset("slakh", tmp_path)
+    assert track.track_id == "Track00001"
+    assert track.audio["mix"] == AudioSource(folder / "mix.flac")
+    assert sorted(track.audio) == ["S00", "S01", "S03", "mix"]
+    assert track.metadata["artist"] == "1a81ae092884234f3264e2f45927f00a"
+    assert track.metadata["split"] == "train"
+    assert track.metadata["inst_classes"] == "Piano,Bass"
+    # the notes of the mix: rendered, pitched stems only (no drums, no unrendered strings)
+    for kind in ("notes", "multif0"):
+        annotation = track.annotations[kind]
+        assert annotation.format == "midi"
+        assert annotation.paths == (folder / "MIDI" / "S00.mid", folder / "MIDI" / "S03.mid")
+    # a pitched, rendered stem needs its MIDI file
+    (folder / "MIDI" / "S03.mid").unlink()
+    with pytest.raises(InputError, match="pitched stem S03 has no MIDI file") as error:
+        load_dataset("slakh", tmp_path)
+    assert error.value.where == str(folder / "metadata.yaml")
+
+
+def test_slakh_midi_notes(tmp_path):
+    pretty_midi = pytest.importorskip("pretty_midi")
+
+    def midi_file(program: int, notes: list[tuple[float, float, int]], drums=()) -> bytes:
+        song = pretty_midi.PrettyMIDI()
+        instrument = pretty_midi.Instrument(program=program)
+        instrument.notes += [pretty_midi.Note(100, m, a, b) for a, b, m in notes]
+        song.instruments.append(instrument)
+        if drums:
+            kit = pretty_midi.Instrument(program=0, is_drum=True)
+            kit.notes += [pretty_midi.Note(100, 36, a, a + 0.1) for a in drums]
+            song.instruments.append(kit)
+        path = tmp_path / "tmp.mid"
+        song.write(str(path))
+        return path.read_bytes()
+
+    write_slakh(
+        tmp_path / "slakh",
+        {
+            "S00": midi_file(0, [(0.1, 0.4, 60), (0.2, 0.3, 64)], drums=[0.0]),
+            "S01": midi_file(0, [], drums=[0.0, 0.2]),
+            "S03": midi_file(33, [(0.0, 0.25, 40)]),
+        },
+    )
+    (track,) = load_dataset("slakh", tmp_path / "slakh")
+    intervals, pitches = read_annotation(track.annotations["notes"])
+    # drums left out, every stem's notes together, sorted by onset
+    np.testing.assert_allclose(intervals, [[0.0, 0.25], [0.1, 0.4], [0.2, 0.3]], atol=1e-3)
+    np.testing.assert_allclose(pitches, [midi_hz(40), midi_hz(60), midi_hz(64)])
+    times, frames = read_annotation(track.annotations["multif0"])
+    np.testing.assert_allclose(sorted(frames[22]), [midi_hz(40), midi_hz(60), midi_hz(64)])
+
+
+def test_slakh_midi_needs_pretty_midi(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pretty_midi(name, *args, **kwargs):
+        if name == "pretty_midi":
+            raise ImportError("No module named 'pretty_midi'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pretty_midi)
+    folder = write_slakh(tmp_path)
+    (track,) = load_dataset("slakh", tmp_path)
+    with pytest.raises(InputError, match="needs the pretty_midi package") as error:
+        read_annotation(track.annotations["notes"])
+    assert error.value.where == str(folder / "MIDI" / "S00.mid")
+
+
+def test_folder_loader_pairs_by_name(tmp_path):
+    """A user's own recordings: WAVs in one folder, MIREX CSVs and other files elsewhere."""
+    for name in ("alice_take1", "alice_take2", "bob_take1"):
+        write_wav(tmp_path / "audio" / f"{name}.wav")
+        write_text(tmp_path / "f0" / f"{name}.f0.csv", "0.0,0.0\n0.01,220.0\n")
+        write_text(tmp_path / "mf0" / f"{name}.txt", "0.00\t110.0\t220.0\n0.01\n0.02 330.0\n")
+    write_text(tmp_path / "chords" / "alice_take1.lab", "0.0 0.25 C:maj\n0.25 0.5 A:min\n")
+    write_text(tmp_path / "audio" / "notes.md", "not audio, not matched")
+    options = {
+        "audio": "audio/*.wav",
+        "annotations": {
+            "melody": {"glob": "f0/*.f0.csv", "format": "mirex_csv"},
+            "multif0": {"glob": "mf0/*.txt", "format": "multif0_txt"},
+            "chords": {"glob": "chords/*.lab", "format": "lab", "required": False},
+        },
+        "artist_pattern": r"^(?P<artist>[a-z]+)_",
+    }
+    tracks = load_dataset("folder", tmp_path, **options)
+    assert [t.track_id for t in tracks] == ["alice_take1", "alice_take2", "bob_take1"]
+    assert [t.metadata["artist"] for t in tracks] == ["alice", "alice", "bob"]
+    first = tracks[0]
+    assert first.metadata["title"] == "alice_take1"
+    assert first.annotations["melody"] == Annotation(
+        "melody", tmp_path / "f0" / "alice_take1.f0.csv", "medleydb_melody"
+    )
+    np.testing.assert_array_equal(read_annotation(first.annotations["melody"])[1], [0.0, 220.0])
+    times, frames = read_annotation(first.annotations["multif0"])
+    assert [f.tolist() for f in frames] == [[110.0, 220.0], [], [330.0]]
+    assert read_annotation(first.annotations["chords"])[1] == ["C:maj", "A:min"]
+    assert "chords" not in tracks[1].annotations  # not required
+
+    # artist (and title, genre, more) from a CSV instead
+    write_text(
+        tmp_path / "singers.csv",
+        "track_id,artist,genre,room\nalice_take1,A,pop,studio\nalice_take2,A,pop,hall\n"
+        "bob_take1,B,jazz,hall\n",
+    )
+    options.pop("artist_pattern")
+    tracks = load_dataset("folder", tmp_path, **options, metadata="singers.csv")
+    assert [(t.metadata["artist"], t.metadata["genre"]) for t in tracks][1:] == [
+        ("A", "pop"),
+        ("B", "jazz"),
+    ]
+    assert tracks[0].metadata["room"] == "studio"
+
+
+def test_folder_loader_sub_folders_and_note_lists(tmp_path):
+    """``**`` globs name tracks by their sub-folders; note lists read as notes and multi-f0."""
+    for singer in ("alice", "bob"):
+        write_wav(tmp_path / singer / "take1.flac")
+        write_text(
+            tmp_path / singer / "take1.notes", "# onset midi duration velocity\n0.1 60 0.2 80\n"
+        )
+    spec = {"glob": "**/*.notes", "format": "madmom_notes"}
+    tracks = load_dataset(
+        "folder",
+        tmp_path,
+        audio=["**/*.wav", "**/*.flac"],
+        annotations={"notes": spec, "multif0": spec},
+        artist_pattern=r"^[^/]+",
+    )
+    assert [(t.track_id, t.metadata["artist"]) for t in tracks] == [
+        ("alice/take1", "alice"),
+        ("bob/take1", "bob"),
+    ]
+    times, frames = read_annotation(tracks[0].annotations["multif0"])
+    assert frames[15].tolist() == [pytest.approx(midi_hz(60))] and frames[5].size == 0
+    intervals, _ = read_annotation(tracks[1].annotations["notes"])
+    np.testing.assert_allclose(intervals, [[0.1, 0.3]])
+
+
 # --------------------------------------------------------------------------------------
 # Dataset entry point and index table
 # --------------------------------------------------------------------------------------
@@ -373,6 +690,8 @@ FIXTURE_LOADERS = [
     ("ikala", "ikala"),
     ("isophonics", "beatles"),
     ("billboard", "billboard"),
+    ("dagstuhl_choirset", "dagstuhl_choirset"),
+    ("notes_folder", "madmom_piano"),
 ]
 
 
@@ -384,6 +703,8 @@ def test_index_table_round_trips_through_parquet(tmp_path, fixtures_dir):
     ]
     write_bach10(tmp_path / "bach10")
     tracks += load_dataset("bach10_stems", tmp_path / "bach10")
+    write_slakh(tmp_path / "slakh")  # annotations of several files (more_paths)
+    tracks += load_dataset("slakh", tmp_path / "slakh")
     table = datasets.tracks_to_table(tracks)
     assert list(table.columns) == list(datasets.TABLE_COLUMNS)
     assert len(table) == len(tracks)

@@ -51,13 +51,21 @@ class Annotation:
     ``mirlab.data.readers.READERS``).
 
     ``part`` picks one part of a file that holds several (the row of one instrument in a
-    Bach10 ``GTF0s`` matrix); ``None`` reads the whole file.
+    Bach10 ``GTF0s`` matrix); ``None`` reads the whole file. ``more_paths`` are further files
+    that the annotation combines with ``path`` (one per voice or per MIDI stem: Dagstuhl
+    ChoirSet, Slakh2100); the format's reader takes them.
     """
 
     kind: str
     path: Path
     format: str
     part: int | None = None
+    more_paths: tuple[Path, ...] = ()
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file of the annotation: ``path`` first, then ``more_paths``."""
+        return (Path(self.path), *map(Path, self.more_paths))
 
 
 @dataclass(frozen=True)
@@ -843,6 +851,589 @@ def load_synth(root: Path) -> list[Track]:
     return tracks
 
 
+# --------------------------------------------------------------------------------------
+# Multi-pitch datasets (SPEC 5.1): note lists and per-voice f0
+# --------------------------------------------------------------------------------------
+
+#: MAPS recording categories (isolated notes, random chords, usual chords, pieces).
+MAPS_CATEGORIES = ("ISOL", "RAND", "UCHO", "MUS")
+#: A MAPS file name: ``MAPS_<category>[-_]<what>_<piano>`` (``MAPS_MUS-alb_se3_AkPnBcht``).
+MAPS_NAME = re.compile(r"MAPS_(ISOL|RAND|UCHO|MUS)[-_](.+)_([A-Za-z0-9]+)")
+
+
+def _notes_annotations(path: Path, fmt: str, more_paths: tuple[Path, ...] = ()) -> list:
+    """A note list as kind ``notes`` and, read on a 10 ms grid, as kind ``multif0``."""
+    return [Annotation(kind, path, fmt, more_paths=more_paths) for kind in ("notes", "multif0")]
+
+
+def _files_by_stem(paths: Iterable[Path]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(paths):
+        if path.is_file() and not path.name.startswith("."):
+            if path.stem in found:
+                raise InputError(
+                    path, f"a second file for track {path.stem!r} ({found[path.stem]})"
+                )
+            found[path.stem] = path
+    return found
+
+
+def load_maps(root: Path, categories: Iterable[str] | None = None) -> list[Track]:
+    """MAPS: ``MAPS_*.wav`` anywhere under ``root`` (the distribution keeps them in
+    ``<piano>/<category>/...``), each with its note list ``MAPS_*.txt`` beside it (header
+    ``OnsetTime OffsetTime MidiPitch``, tab separated; format ``maps_txt``): kinds ``notes``
+    and ``multif0`` (the notes on a 10 ms grid). The ``.mid`` files beside them hold the same
+    notes and are not read.
+
+    The piano (the name's last part: ``AkPnBcht`` ... ``ENSTDkCl``/``ENSTDkAm``, the real
+    Disklavier recordings) is the ``artist``, so that splits can hold out pianos; metadata
+    ``category`` and ``piano``; genre ``classical`` for the pieces (``MUS``). ``categories``
+    keeps only those categories (e.g. ``["MUS"]``).
+    """
+    root = Path(root)
+    wanted = None if categories is None else [str(c) for c in categories]
+    for category in wanted or []:
+        if category not in MAPS_CATEGORIES:
+            raise InputError(
+                "categories", f"{category!r} is not one of {', '.join(MAPS_CATEGORIES)}"
+            )
+    audio = _files_by_stem(_folder(root).rglob("MAPS_*.wav"))
+    notes = _files_by_stem(root.rglob("MAPS_*.txt"))
+    for key, txt in notes.items():
+        if key not in audio or audio[key].parent != txt.parent:
+            raise InputError(
+                txt, f"no audio file matches this note list (looked for {txt.with_suffix('.wav')})"
+            )
+    tracks = []
+    for key, wav in audio.items():
+        if key not in notes:
+            raise InputError(
+                wav, f"no note list matches this audio file (looked for {wav.with_suffix('.txt')})"
+            )
+        match = MAPS_NAME.fullmatch(key)
+        if match is not None:
+            category, title, piano = match.groups()
+        else:  # not a MAPS name: the first folder under the root is the piano's
+            parts = wav.relative_to(root).parts
+            category, title, piano = None, key, parts[0] if len(parts) > 1 else key
+        if wanted is not None and category not in wanted:
+            continue
+        tracks.append(
+            _make_track(
+                key,
+                {"mix": AudioSource(wav)},
+                _notes_annotations(notes[key], "maps_txt"),
+                piano,
+                title,
+                "classical" if category == "MUS" else None,
+                extra={"category": category, "piano": piano},
+            )
+        )
+    return sorted(tracks, key=lambda track: track.track_id)
+
+
+#: MusicNet's parts, each a ``<part>_data/`` and a ``<part>_labels/`` folder.
+MUSICNET_PARTS = ("train", "test")
+
+
+def load_musicnet(root: Path) -> list[Track]:
+    """MusicNet: ``{train,test}_data/<id>.wav`` with ``{train,test}_labels/<id>.csv`` (header
+    ``start_time,end_time,instrument,note,start_beat,end_beat,note_value``, times in samples
+    at 44.1 kHz; format ``musicnet_csv``): kinds ``notes`` and ``multif0`` (10 ms grid).
+
+    ``musicnet_metadata.csv`` (``id, composer, composition, movement, ensemble, ...``), when
+    there, gives the ``artist`` (the composer, the grouping for splits), the title
+    (composition, movement) and metadata ``ensemble``; without it each track is its own
+    group. Metadata ``part`` is ``train`` or ``test`` (the published split).
+    """
+    root = Path(root)
+    parts = [
+        part
+        for part in MUSICNET_PARTS
+        if (root / f"{part}_data").is_dir() or (root / f"{part}_labels").is_dir()
+    ]
+    if not parts:
+        raise InputError(root, "no train_data/ or test_data/ folder (the MusicNet layout)")
+    table_path = root / "musicnet_metadata.csv"
+    info: dict[str, dict] = {}
+    if table_path.is_file():
+        try:
+            table = pd.read_csv(table_path, dtype=str, keep_default_na=False)
+            info = {row["id"]: row for row in table.to_dict("records")}
+        except (ValueError, KeyError, pd.errors.ParserError) as error:
+            raise InputError(table_path, f"cannot read MusicNet metadata ({error})") from error
+    tracks = []
+    for part in parts:
+        for track_id, wav, csv in _pair(
+            root / f"{part}_data", ".wav", root / f"{part}_labels", ".csv"
+        ):
+            if info and track_id not in info:
+                raise InputError(table_path, f"no row for recording {track_id!r} ({wav})")
+            row = info.get(track_id, {})
+            title = ", ".join(row[k] for k in ("composition", "movement") if row.get(k))
+            tracks.append(
+                _make_track(
+                    track_id,
+                    {"mix": AudioSource(wav)},
+                    _notes_annotations(csv, "musicnet_csv"),
+                    row.get("composer") or track_id,
+                    title or track_id,
+                    "classical",
+                    extra={"part": part, "ensemble": row.get("ensemble") or None},
+                )
+            )
+    return sorted(tracks, key=lambda track: track.track_id)
+
+
+#: Slakh2100 split folders a ``TrackXXXXX`` folder may sit in.
+SLAKH_SPLITS = ("train", "validation", "test", "omitted")
+
+
+def _slakh_stems(folder: Path, metadata_path: Path) -> dict[str, dict]:
+    try:
+        contents = yaml.safe_load(metadata_path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InputError(metadata_path, f"cannot read metadata YAML ({error})") from error
+    stems = contents.get("stems") if isinstance(contents, dict) else None
+    if not isinstance(stems, dict) or not stems:
+        raise InputError(metadata_path, "no 'stems:' mapping (Slakh2100 metadata.yaml)")
+    for name, stem in stems.items():
+        if not isinstance(stem, dict):
+            raise InputError(metadata_path, f"stem {name!r} is not a mapping")
+    return {"uuid": contents.get("UUID"), "stems": stems}
+
+
+def load_slakh(root: Path) -> list[Track]:
+    """Slakh2100 (``slakh2100_flac_redux`` or the original): ``[<split>/]TrackXXXXX/`` with
+    ``mix.flac``, ``metadata.yaml``, ``MIDI/Sxx.mid`` and ``stems/Sxx.flac``.
+
+    Kinds ``notes`` and ``multif0`` (10 ms grid) are the notes of the mix: those of every
+    stem that ``metadata.yaml`` says is rendered into it (``audio_rendered``) and is not a
+    drum kit (``is_drum``), read from their ``MIDI/Sxx.mid`` files together (format
+    ``midi``; reading needs ``pretty_midi``). Audio sources: ``mix`` and each rendered stem
+    ``Sxx`` found in ``stems/``. ``artist`` is the source Lakh MIDI file's ``UUID`` (tracks
+    rendered from one song group together), else the track id; metadata ``split`` is the
+    split folder, ``inst_classes`` the pitched stems' instrument classes.
+    """
+    root = Path(root)
+    folders = sorted(
+        path
+        for pattern in ("Track*", *(f"{split}/Track*" for split in SLAKH_SPLITS))
+        for path in _folder(root).glob(pattern)
+        if path.is_dir()
+    )
+    tracks = []
+    for folder in folders:
+        mix = next((folder / n for n in ("mix.flac", "mix.wav") if (folder / n).is_file()), None)
+        if mix is None:
+            raise InputError(folder, "track folder has no mix.flac")
+        metadata_path = folder / "metadata.yaml"
+        if not metadata_path.is_file():
+            raise InputError(folder, "track folder has no metadata.yaml (which stems are pitched)")
+        metadata = _slakh_stems(folder, metadata_path)
+        audio = {"mix": AudioSource(mix)}
+        midis, classes = [], []
+        for name, stem in sorted(metadata["stems"].items()):
+            if not stem.get("audio_rendered", True):
+                continue
+            for suffix in (".flac", ".wav"):
+                if (folder / "stems" / f"{name}{suffix}").is_file():
+                    audio[str(name)] = AudioSource(folder / "stems" / f"{name}{suffix}")
+                    break
+            if stem.get("is_drum", False):
+                continue
+            midi = folder / "MIDI" / f"{name}.mid"
+            if not midi.is_file():
+                raise InputError(
+                    metadata_path, f"pitched stem {name} has no MIDI file (looked for {midi})"
+                )
+            midis.append(midi)
+            classes.append(str(stem.get("inst_class", "")))
+        split = folder.parent.name if folder.parent != root else None
+        annotations = _notes_annotations(midis[0], "midi", tuple(midis[1:])) if midis else []
+        tracks.append(
+            _make_track(
+                folder.name,
+                audio,
+                annotations,
+                str(metadata["uuid"] or folder.name),
+                folder.name,
+                extra={"split": split, "inst_classes": ",".join(classes)},
+            )
+        )
+    if not folders:
+        raise InputError(root, "no TrackXXXXX folders (the Slakh2100 layout)")
+    return sorted(tracks, key=lambda track: track.track_id)
+
+
+#: A Dagstuhl ChoirSet audio file: ``<take>_<microphone>.wav``, the take
+#: ``DCS_<piece>_<setting>_Take<nn>``; the mixture is the stereo main microphone ``STM``.
+DAGSTUHL_AUDIO = re.compile(r"(DCS_([^_]+)_([^_]+)_(Take\d+))_(.+)")
+DAGSTUHL_MIX = "Stereo_STM"
+
+
+def load_dagstuhl_choirset(root: Path, notes: bool = True) -> list[Track]:
+    """Dagstuhl ChoirSet: ``audio_wav_22050_mono/<take>_<mic>.wav`` (each singer's ``DYN``,
+    ``HSM`` and ``LRX`` microphones, e.g. ``S1_LRX``, and the room microphones
+    ``Stereo_STM``/``STL``/``STR``, ``StereoReverb_STM``); ``<take>`` is
+    ``DCS_<piece>_<setting>_Take<nn>``.
+
+    The mix is ``Stereo_STM``; every other microphone is an audio source named in lower case
+    (``s1_lrx``, ``stereo_stl``). Kind ``multif0`` is every voice's manual f0 together,
+    ``annotations_csv_F0_manual/<take>_<voice>_LRX.csv`` (``time,f0``; format
+    ``f0_voices_csv``); kind ``notes`` is the score of every voice,
+    ``annotations_csv_scorerepresentation/<take>_Stereo_STM_<S|A|T|B>.csv`` (``start,end,midi``;
+    format ``midi_notes_csv``). A take without one of them lacks that kind (as in
+    MedleyDB); ``notes=False`` leaves the score out (the repository's 1 s fixture crop is
+    shorter than its score). ``artist`` is the setting (``QuartetA``, ``QuartetB``,
+    ``FullChoir``), the title the piece; metadata ``take`` and ``voices``, genre ``choral``.
+    """
+    root = Path(root)
+    audio_folder = _folder(root / "audio_wav_22050_mono")
+    takes: dict[str, dict[str, Path]] = {}
+    for wav in sorted(audio_folder.glob("*.wav")):
+        if wav.name.startswith("."):
+            continue
+        match = DAGSTUHL_AUDIO.fullmatch(wav.stem)
+        if match is None:
+            raise InputError(wav, "audio name is not DCS_<piece>_<setting>_Take<nn>_<mic>.wav")
+        takes.setdefault(match[1], {})[match[5]] = wav
+
+    def voice_files(folder: Path, pattern: str) -> dict[str, list[Path]]:
+        found: dict[str, list[Path]] = {}
+        if not folder.is_dir():
+            return found
+        for csv in sorted(folder.glob("*.csv")):
+            match = re.fullmatch(pattern, csv.name)
+            if match is None:
+                continue
+            if match[1] not in takes:
+                raise InputError(
+                    csv, f"no audio of take {match[1]!r} in {audio_folder} for this annotation"
+                )
+            found.setdefault(match[1], []).append(csv)
+        return found
+
+    f0 = voice_files(root / "annotations_csv_F0_manual", r"(.+)_([SATB]\d+)_LRX\.csv")
+    score = voice_files(
+        root / "annotations_csv_scorerepresentation", r"(.+)_Stereo_STM_([SATB])\.csv"
+    )
+    tracks = []
+    for take, mics in takes.items():
+        if DAGSTUHL_MIX not in mics:
+            expected = audio_folder / f"{take}_{DAGSTUHL_MIX}.wav"
+            raise InputError(
+                next(iter(mics.values())), f"take {take!r} has no mix (looked for {expected})"
+            )
+        audio = {"mix": AudioSource(mics[DAGSTUHL_MIX])}
+        audio.update(
+            {mic.lower(): AudioSource(path) for mic, path in mics.items() if mic != DAGSTUHL_MIX}
+        )
+        annotations = []
+        if take in f0:
+            paths = f0[take]
+            annotations.append(
+                Annotation("multif0", paths[0], "f0_voices_csv", more_paths=tuple(paths[1:]))
+            )
+        if notes and take in score:
+            paths = score[take]
+            annotations.append(
+                Annotation("notes", paths[0], "midi_notes_csv", more_paths=tuple(paths[1:]))
+            )
+        _, piece, setting, number = DAGSTUHL_AUDIO.fullmatch(mics[DAGSTUHL_MIX].stem).groups()[:4]
+        voices = [re.fullmatch(r".+_([SATB]\d+)_LRX\.csv", p.name)[1] for p in f0.get(take, [])]
+        tracks.append(
+            _make_track(
+                take,
+                audio,
+                annotations,
+                setting,
+                piece,
+                "choral",
+                extra={"take": number, "voices": ",".join(voices)},
+            )
+        )
+    if not tracks:
+        raise InputError(audio_folder, "no Dagstuhl ChoirSet audio files")
+    return tracks
+
+
+# --------------------------------------------------------------------------------------
+# A dataset from any folder
+# --------------------------------------------------------------------------------------
+
+#: Format names the ``folder`` loader accepts besides the reader formats of
+#: ``mirlab.data.readers.READERS`` (``maps_txt``, ``madmom_notes``, ``musicnet_csv``,
+#: ``notes_csv``, ``midi``, ...), by what users call them.
+FOLDER_FORMATS = {
+    "mirex_csv": "medleydb_melody",  # headerless time,f0 CSV
+    "mirex_txt": "mirex_txt",  # whitespace separated time f0
+    "multif0_csv": "mdb_mf0",  # ragged time,f0,... CSV rows
+    "multif0_txt": "mirex_multif0_txt",  # MIREX multi-f0 rows: time f0 f0 ...
+    "lab": "lab_chords",  # start end label, Harte chords
+}
+#: Keys of one ``annotations`` entry of the ``folder`` loader.
+FOLDER_ANNOTATION_KEYS = ("glob", "format", "required")
+
+
+@dataclass(frozen=True)
+class _NamePattern:
+    """A glob whose matches are named by what varies: ``<sub-folders>/<name's *>``."""
+
+    glob: str
+    base: str  # the glob's leading folders without wildcards
+    prefix: str  # the file name's part before its '*'
+    suffix: str  # and after it ('' and the whole name when there is no '*')
+    star: bool
+
+    @classmethod
+    def parse(cls, glob: object, where: str) -> _NamePattern:
+        if not isinstance(glob, str) or not glob.strip():
+            raise InputError(where, f"must be a glob such as '*.wav', not {glob!r}")
+        parts = glob.replace("\\", "/").split("/")
+        if glob.startswith("/") or ".." in parts or "" in parts:
+            raise InputError(where, f"{glob!r} must be a relative glob inside the dataset root")
+        name = parts[-1]
+        if any(c in name for c in "?[]") or name.count("*") > 1:
+            raise InputError(
+                where,
+                f"{glob!r}: the file-name part may hold one '*' and no other wildcard "
+                "(what the '*' matches names the track)",
+            )
+        base = []
+        for part in parts[:-1]:
+            if any(c in part for c in "*?["):
+                break
+            base.append(part)
+        prefix, star, suffix = name.partition("*")
+        return cls(glob, "/".join(base), prefix, suffix, bool(star))
+
+    def matches(self, root: Path) -> dict[str, Path]:
+        """Files matched under ``root``, by track name (hidden files skipped)."""
+        found: dict[str, Path] = {}
+        for path in sorted(root.glob(self.glob)):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            key = self.key(root, path)
+            if key in found:
+                raise InputError(path, f"a second file for track {key!r} (first: {found[key]})")
+            found[key] = path
+        return found
+
+    def key(self, root: Path, path: Path) -> str:
+        folders = path.parent.relative_to(root / self.base).as_posix() if self.base else None
+        if folders is None:
+            folders = path.parent.relative_to(root).as_posix()
+        name = path.name[len(self.prefix) : len(path.name) - len(self.suffix)] if self.star else ""
+        key = "/".join(part for part in (folders, name) if part and part != ".")
+        if not key:
+            raise InputError(
+                path,
+                f"cannot name a track from this file ({self.glob!r} has no '*' in its file "
+                "name and the file is in no sub-folder)",
+            )
+        return key
+
+    def expected(self, root: Path, key: str) -> Path:
+        """Where the file of track ``key`` would be."""
+        folders, _, name = key.rpartition("/") if self.star else (key, "", "")
+        file = f"{self.prefix}{name}{self.suffix}"
+        return root / self.base / folders / file if folders else root / self.base / file
+
+
+def _folder_annotation_specs(annotations: object) -> dict[str, tuple[_NamePattern, str, bool]]:
+    """The ``annotations`` option checked: kind -> (pattern, reader format, required)."""
+    from mirlab.data import readers
+
+    if not isinstance(annotations, dict) or not annotations:
+        raise InputError(
+            "options.annotations",
+            "the folder loader needs annotations: a mapping of kind to {glob, format}, e.g. "
+            "{melody: {glob: '*.csv', format: mirex_csv}}",
+        )
+    specs = {}
+    for kind, spec in annotations.items():
+        where = f"options.annotations.{kind}"
+        if kind not in ANNOTATION_KINDS:
+            raise InputError(where, f"unknown kind; kinds: {', '.join(ANNOTATION_KINDS)}")
+        if not isinstance(spec, dict):
+            raise InputError(where, "must be a mapping {glob, format[, required]}")
+        for key in spec:
+            if key not in FOLDER_ANNOTATION_KEYS:
+                raise InputError(
+                    f"{where}.{key}", f"unknown key (known: {', '.join(FOLDER_ANNOTATION_KEYS)})"
+                )
+        for key in ("glob", "format"):
+            if key not in spec:
+                raise InputError(f"{where}.{key}", "missing")
+        name = str(spec["format"])
+        if name == "jams":
+            raise InputError(
+                f"{where}.format",
+                "jams needs the jams package, which is not installed; convert to a listed format",
+            )
+        fmt = FOLDER_FORMATS.get(name, name)
+        if fmt not in readers.READERS:
+            known = sorted({*FOLDER_FORMATS, *readers.READERS})
+            raise InputError(
+                f"{where}.format", f"unknown format {name!r} (known: {', '.join(known)})"
+            )
+        contents = readers.FORMAT_CONTENTS[fmt]
+        if kind not in readers.CONTENT_KINDS[contents]:
+            raise InputError(
+                f"{where}.format",
+                f"{name!r} holds {contents}, which cannot be read as kind {kind!r} "
+                f"(only as {', '.join(readers.CONTENT_KINDS[contents])})",
+            )
+        required = spec.get("required", True)
+        if not isinstance(required, bool):
+            raise InputError(f"{where}.required", f"must be true or false, not {required!r}")
+        specs[kind] = (_NamePattern.parse(spec["glob"], f"{where}.glob"), fmt, required)
+    return specs
+
+
+def _folder_metadata(root: Path, metadata: str | None) -> tuple[Path | None, dict[str, dict]]:
+    """Rows of the metadata CSV by ``track_id`` ({} without one)."""
+    if metadata is None:
+        return None, {}
+    path = Path(root, metadata)
+    if not path.is_file():
+        raise InputError(path, "metadata CSV does not exist")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as error:
+        raise InputError(path, f"cannot read metadata CSV ({error})") from error
+    if "track_id" not in table.columns:
+        raise InputError(path, f"no track_id column (columns: {', '.join(table.columns)})")
+    rows: dict[str, dict] = {}
+    for number, row in enumerate(table.to_dict("records"), start=1):
+        if row["track_id"] in rows:
+            raise InputError(path, f"track {row['track_id']!r} appears twice (data row {number})")
+        rows[row["track_id"]] = row
+    return path, rows
+
+
+def load_folder(
+    root: Path,
+    audio: str | list[str] = "*.wav",
+    annotations: dict | None = None,
+    artist_pattern: str | None = None,
+    metadata: str | None = None,
+) -> list[Track]:
+    """Any folder of audio files with annotation files, paired by name.
+
+    ``audio`` is a glob (or a list of globs) under ``root``; ``annotations`` maps each kind
+    to ``{glob, format, required}``: ``format`` is one of ``FOLDER_FORMATS`` (``mirex_csv``
+    ``time,f0``, ``mirex_txt``, ``multif0_csv``, ``multif0_txt``, ``lab``) or a reader format
+    (``maps_txt``, ``madmom_notes``, ``notes_csv``, ``musicnet_csv``, ``midi``, ...); a note
+    list may be read as kind ``notes`` or ``multif0``. ``required`` (default true) makes an
+    audio file without that annotation an error.
+
+    A file's track id is what varies in its glob: its sub-folders below the glob's fixed
+    leading folders, then what the file name's ``*`` matches (``audio/*.wav`` and
+    ``f0/*.f0.csv`` pair ``audio/take1.wav`` with ``f0/take1.f0.csv`` as ``take1``;
+    ``**/*.wav`` names ``a/x.wav`` ``a/x``). An annotation without audio, audio without a
+    required annotation, and unreadable audio are errors naming the file.
+
+    ``artist`` (the grouping for splits) is the first group (or the group named ``artist``)
+    of the regular expression ``artist_pattern`` searched in the track id, or the ``artist``
+    column of the CSV ``metadata`` (path under ``root``; a ``track_id`` column, and any of
+    ``artist``, ``title``, ``genre`` and further columns, kept as metadata), else the track
+    id. ``.jams`` files are not read (the ``jams`` package is not installed).
+    """
+    root = _folder(Path(root))
+    specs = _folder_annotation_specs(annotations)
+    globs = [audio] if isinstance(audio, str) else list(audio)
+    if not globs:
+        raise InputError("options.audio", "needs at least one glob")
+    audio_files: dict[str, Path] = {}
+    audio_patterns = [_NamePattern.parse(glob, "options.audio") for glob in globs]
+    for pattern in audio_patterns:
+        for key, path in pattern.matches(root).items():
+            if key in audio_files:
+                raise InputError(
+                    path, f"a second audio file for track {key!r} (first: {audio_files[key]})"
+                )
+            audio_files[key] = path
+    found = {kind: pattern.matches(root) for kind, (pattern, _, _) in specs.items()}
+    hint = " or ".join(pattern.glob for pattern in audio_patterns)
+    for kind, files in found.items():
+        for key in sorted(files.keys() - audio_files.keys()):
+            raise InputError(
+                files[key],
+                f"no audio file matches this {kind} annotation (looked for track {key!r} "
+                f"among {hint} under {root})",
+            )
+    for kind, (pattern, _, required) in specs.items():
+        if required:
+            for key in sorted(audio_files.keys() - found[kind].keys()):
+                raise InputError(
+                    audio_files[key],
+                    f"no {kind} annotation matches this audio file "
+                    f"(looked for {pattern.expected(root, key)})",
+                )
+    if not audio_files:
+        raise InputError(root, f"no audio files match {hint}")
+    metadata_path, rows = _folder_metadata(root, metadata)
+    for key in sorted(rows.keys() - audio_files.keys()):
+        raise InputError(metadata_path, f"track {key!r} has no audio file ({hint})")
+    regex = None
+    if artist_pattern is not None:
+        if rows and "artist" in next(iter(rows.values())):
+            raise InputError(
+                "options.artist_pattern", f"the metadata CSV {metadata_path} gives artist already"
+            )
+        try:
+            regex = re.compile(artist_pattern)
+        except re.error as error:
+            raise InputError(
+                "options.artist_pattern", f"not a regular expression ({error})"
+            ) from error
+    tracks = []
+    for key, path in sorted(audio_files.items()):
+        if rows and key not in rows:
+            raise InputError(metadata_path, f"no row for track {key!r} ({path})")
+        row = dict(rows.get(key, {}))
+        row.pop("track_id", None)
+        artist = row.pop("artist", None) or key
+        if regex is not None:
+            match = regex.search(key)
+            if match is None:
+                raise InputError(
+                    path, f"artist_pattern {artist_pattern!r} does not match track id {key!r}"
+                )
+            group = "artist" if "artist" in regex.groupindex else (1 if regex.groups else 0)
+            artist = match[group] or key
+        annotations_of_track = [
+            Annotation(kind, found[kind][key], fmt)
+            for kind, (_, fmt, _) in specs.items()
+            if key in found[kind]
+        ]
+        tracks.append(
+            _make_track(
+                key,
+                {"mix": AudioSource(path)},
+                annotations_of_track,
+                artist,
+                row.pop("title", None) or key.rsplit("/", 1)[-1],
+                row.pop("genre", None) or None,
+                extra=row,
+            )
+        )
+    return tracks
+
+
+def load_notes_folder(root: Path) -> list[Track]:
+    """A folder of ``<name>.wav`` / ``<name>.flac`` recordings, each with a madmom-style
+    note list ``<name>.notes`` beside it (``onset midi duration [velocity]``; madmom's test
+    data): kinds ``notes`` and ``multif0`` (10 ms grid). The :func:`load_folder` loader with
+    those options; each recording is its own group."""
+    spec = {"glob": "*.notes", "format": "madmom_notes"}
+    return load_folder(
+        root, audio=["*.wav", "*.flac"], annotations={"notes": spec, "multif0": spec}
+    )
+
+
 #: Loaders by dataset name: each takes the dataset's root folder and returns its tracks,
 #: sorted by track id.
 LOADERS: dict[str, Callable[..., list[Track]]] = {
@@ -863,6 +1454,12 @@ LOADERS: dict[str, Callable[..., list[Track]]] = {
     "billboard": load_billboard,
     "isophonics": load_isophonics,
     "synth": load_synth,
+    "maps": load_maps,
+    "musicnet": load_musicnet,
+    "slakh": load_slakh,
+    "dagstuhl_choirset": load_dagstuhl_choirset,
+    "folder": load_folder,
+    "notes_folder": load_notes_folder,
 }
 
 
@@ -903,8 +1500,9 @@ def load_dataset(loader: str, root: str | Path, **options: object) -> list[Track
         for annotation in track.annotations.values():
             if annotation.kind not in ANNOTATION_KINDS:
                 raise InputError(annotation.path, f"unknown annotation kind {annotation.kind!r}")
-            if not Path(annotation.path).is_file():
-                raise InputError(annotation.path, "annotation file does not exist")
+            for path in annotation.paths:
+                if not path.is_file():
+                    raise InputError(path, "annotation file does not exist")
     return tracks
 
 
@@ -932,6 +1530,8 @@ def tracks_to_table(tracks: Iterable[Track]) -> pd.DataFrame:
                 "path": str(a.path),
                 "format": a.format,
                 "part": a.part,
+                # only where there are some, so single-file indexes stay as they were
+                **({"more_paths": [str(p) for p in a.more_paths]} if a.more_paths else {}),
             }
             for name, a in track.annotations.items()
         }
@@ -965,7 +1565,13 @@ def tracks_from_table(frame: pd.DataFrame) -> list[Track]:
             for name, item in json.loads(row["audio"]).items()
         }
         annotations = {
-            name: Annotation(item["kind"], Path(item["path"]), item["format"], item["part"])
+            name: Annotation(
+                item["kind"],
+                Path(item["path"]),
+                item["format"],
+                item["part"],
+                tuple(Path(p) for p in item.get("more_paths", ())),
+            )
             for name, item in json.loads(row["annotations"]).items()
         }
         metadata = {key: _none_if_missing(row[key]) for key in METADATA_KEYS}

@@ -23,8 +23,10 @@ from pathlib import Path
 import librosa
 import mir_eval
 import numpy as np
+import pandas as pd
 import scipy.io
 
+from mirlab.data.annotations import notes_to_grid
 from mirlab.data.datasets import Annotation
 from mirlab.errors import InputError
 
@@ -193,9 +195,10 @@ def read_wjazzd_f0(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return _read_time_f0(path, r"[,\s]+")
 
 
-def _read_ragged_f0(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
+def _read_ragged_f0(path: Path, delimiter: str = ",") -> tuple[np.ndarray, list[np.ndarray]]:
+    strip = "," if delimiter == "," else ""
     times, values = _parse(
-        path, mir_eval.io.load_ragged_time_series, delimiter=",", strip_trailing=","
+        path, mir_eval.io.load_ragged_time_series, delimiter=delimiter, strip_trailing=strip
     )
     _check_not_empty(path, len(times))
     _check_times(path, times)
@@ -230,6 +233,16 @@ def read_mdb_mf0(path: str | Path) -> tuple[np.ndarray, list[np.ndarray]]:
     Returns (times [s], one array per frame of its positive f0 values [Hz]).
     """
     times, values = _read_ragged_f0(Path(path))
+    return times, [frame[frame > 0] for frame in values]
+
+
+def read_mirex_multif0_txt(path: str | Path) -> tuple[np.ndarray, list[np.ndarray]]:
+    """MIREX multi-f0 rows: whitespace (tab) separated ``time [f0 ...]``, any number of f0
+    values per row (none: silence), the format of MIREX multi-f0 references and estimates.
+
+    Returns (times [s], one array per frame of its positive f0 values [Hz]).
+    """
+    times, values = _read_ragged_f0(Path(path), delimiter=r"\s+")
     return times, [frame[frame > 0] for frame in values]
 
 
@@ -326,12 +339,231 @@ def read_notes_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return intervals, pitches
 
 
+# --- note lists --------------------------------------------------------------------------
+
+
+def _midi_notes(
+    path: Path, intervals: np.ndarray, midi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validated notes from onset/offset times (s) and MIDI numbers: (intervals, Hz)."""
+    intervals = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    midi = np.asarray(midi, dtype=float)
+    _check_not_empty(path, len(midi))
+    _check_intervals(path, intervals, overlap_tolerance=None)
+    _check_finite(path, midi, "MIDI pitch")
+    bad = np.flatnonzero((midi < 0) | (midi > 127))
+    if bad.size:
+        raise InputError(
+            path, f"MIDI pitch {midi[bad[0]]} is outside 0-127 at data row {bad[0] + 1}"
+        )
+    return intervals, librosa.midi_to_hz(midi)
+
+
+def read_maps_txt(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """MAPS note list ``<name>.txt``: a header ``OnsetTime OffsetTime MidiPitch``, then one
+    tab separated ``onset offset midi`` row per note (s, s, MIDI number).
+
+    Returns (intervals [s] (n, 2), pitches [Hz]).
+    """
+    path = Path(path)
+    intervals, midi = _parse(path, mir_eval.io.load_valued_intervals, header="OnsetTime")
+    return _midi_notes(path, intervals, midi)
+
+
+def read_madmom_notes(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """madmom ``.notes``: whitespace separated ``onset midi duration [velocity]`` rows
+    (s, MIDI number, s), ``#`` comment lines.
+
+    Returns (intervals [s] (n, 2), pitches [Hz]).
+    """
+    path = Path(path)
+    rows = [
+        line.split()
+        for line in _read_text(path).getvalue().splitlines()
+        if not line.lstrip().startswith("#")
+    ]
+    _check_not_empty(path, len(rows))
+    if len(rows[0]) not in (3, 4):
+        raise InputError(
+            path,
+            "a madmom note list has 3 or 4 columns (onset midi duration [velocity]), "
+            f"the first data row has {len(rows[0])}",
+        )
+    columns = _parse(path, mir_eval.io.load_delimited, [float] * len(rows[0]))
+    onset, midi, duration = (np.asarray(column, dtype=float) for column in columns[:3])
+    _check_finite(path, duration, "duration")
+    return _midi_notes(path, np.stack([onset, onset + duration], axis=1), midi)
+
+
+#: Sample rate the MusicNet label times count in (samples of the 44.1 kHz recordings).
+MUSICNET_SR = 44100
+#: Columns of a MusicNet label CSV that the reader needs.
+MUSICNET_COLUMNS = ("start_time", "end_time", "note")
+
+
+def read_musicnet_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """MusicNet ``<id>.csv`` labels: a header ``start_time,end_time,instrument,note,
+    start_beat,end_beat,note_value``, one note per row; times in samples at 44.1 kHz,
+    ``note`` a MIDI number.
+
+    Returns (intervals [s] (n, 2), pitches [Hz]), in file order.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    try:
+        frame = pd.read_csv(text, comment="#", skipinitialspace=True)
+    except (ValueError, pd.errors.ParserError) as error:
+        detail = str(error).strip().splitlines()[0]
+        raise InputError(path, f"cannot parse annotation: {detail}") from error
+    missing = [column for column in MUSICNET_COLUMNS if column not in frame.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"no {', '.join(missing)} column in the header (MusicNet labels start with "
+            "start_time,end_time,instrument,note,...)",
+        )
+    _check_not_empty(path, len(frame))
+    start, end, midi = (
+        pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        for column in MUSICNET_COLUMNS
+    )
+    _check_finite(path, start, "start_time")
+    _check_finite(path, end, "end_time")
+    return _midi_notes(path, np.stack([start, end], axis=1) / MUSICNET_SR, midi)
+
+
+def read_midi_notes_csv(
+    path: str | Path, more_paths: tuple[Path, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Headerless CSV ``onset,offset,midi`` (s, s, MIDI number), one note per row (the
+    Dagstuhl ChoirSet score representation); ``more_paths`` are further files of the same
+    recording (one per voice), whose notes join those of ``path``.
+
+    Returns (intervals [s] (n, 2), pitches [Hz]), file by file.
+    """
+    intervals, pitches = [], []
+    for file in (Path(path), *map(Path, more_paths)):
+        segments, midi = _parse(file, mir_eval.io.load_valued_intervals, delimiter=",")
+        segments, hz = _midi_notes(file, segments, midi)
+        intervals.append(segments)
+        pitches.append(hz)
+    return np.concatenate(intervals), np.concatenate(pitches)
+
+
+def read_midi(path: str | Path, more_paths: tuple[Path, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Standard MIDI files (Slakh2100 ``MIDI/Sxx.mid`` stems, MAPS ``.mid``): the notes of
+    every non-drum instrument of ``path`` and of ``more_paths``, with the files' tempo maps.
+
+    Returns (intervals [s] (n, 2), pitches [Hz]) sorted by onset. Needs the ``pretty_midi``
+    package.
+    """
+    try:
+        import pretty_midi
+    except ImportError as error:
+        raise InputError(
+            path,
+            "reading MIDI needs the pretty_midi package, which is not installed "
+            "(pip install pretty_midi)",
+        ) from error
+    notes = []
+    for file in (Path(path), *map(Path, more_paths)):
+        if not file.is_file():
+            raise InputError(file, "annotation file does not exist")
+        try:
+            with warnings.catch_warnings():
+                # pretty_midi warns about tempo/key events on non-zero tracks, common in MIDI
+                warnings.simplefilter("ignore", RuntimeWarning)
+                midi = pretty_midi.PrettyMIDI(str(file))
+        except Exception as error:  # noqa: BLE001 (pretty_midi and mido raise many kinds)
+            raise InputError(file, f"cannot read MIDI file ({error})") from error
+        notes += [
+            (note.start, note.end, note.pitch)
+            for instrument in midi.instruments
+            if not instrument.is_drum
+            for note in instrument.notes
+        ]
+    if not notes:
+        raise InputError(path, "MIDI holds no pitched (non-drum) notes")
+    table = np.asarray(sorted(notes), dtype=float)  # by onset, then offset and pitch
+    return _midi_notes(Path(path), table[:, :2], table[:, 2])
+
+
+# --- multi-f0 from several voices ----------------------------------------------------------
+
+
+def read_f0_voices_csv(
+    path: str | Path, more_paths: tuple[Path, ...] = ()
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Multi-f0 from one headerless ``time,f0`` CSV per voice (``path`` and ``more_paths``;
+    Dagstuhl ChoirSet ``annotations_csv_F0_manual/<take>_<voice>_LRX.csv``).
+
+    The voices share one hop (their time stamps may differ by rounding): frame i of the
+    result is at ``start + i * hop``, ``start`` the earliest time of any voice and ``hop``
+    the smallest of the voices' hops, and holds every voice's positive f0 (Hz) at that
+    frame. A voice whose times are off that grid by more than a quarter hop is an error.
+    """
+    voices = [(file, *_read_time_f0(file, ",")) for file in (Path(path), *map(Path, more_paths))]
+    hops = [
+        (times[-1] - times[0]) / round((times[-1] - times[0]) / np.median(np.diff(times)))
+        for _, times, _ in voices
+        if len(times) > 1
+    ]
+    if not hops:
+        raise InputError(path, "every voice has a single row: their common hop is unknown")
+    hop = min(hops)
+    start = min(times[0] for _, times, _ in voices)
+    end = max(times[-1] for _, times, _ in voices)
+    frames: list[list[float]] = [[] for _ in range(int(round((end - start) / hop)) + 1)]
+    for file, times, f0 in voices:
+        index = np.round((times - start) / hop).astype(int)
+        off = np.flatnonzero(np.abs(times - (start + index * hop)) > hop / 4)
+        if off.size:
+            raise InputError(
+                file,
+                f"time {times[off[0]]} s at data row {off[0] + 1} is off the "
+                f"{1000 * hop:.3f} ms hop grid the voices share (from {start} s)",
+            )
+        twice = np.flatnonzero(np.diff(index) == 0)
+        if twice.size:
+            raise InputError(
+                file,
+                f"data rows {twice[0] + 1} and {twice[0] + 2} fall on the same "
+                f"{1000 * hop:.3f} ms frame",
+            )
+        for frame, value in zip(index, f0, strict=True):
+            if value > 0:
+                frames[frame].append(float(value))
+    times = start + hop * np.arange(len(frames))
+    return times, [np.asarray(values, dtype=np.float64) for values in frames]
+
+
+#: Hop (s) of the multi-f0 frames a note list is read as (kind ``multif0`` of a format in
+#: ``NOTE_FORMATS``): the 10 ms of the MIREX multi-f0 task.
+NOTES_MULTIF0_HOP_S = 0.010
+
+
+def notes_to_multif0(
+    intervals: np.ndarray,
+    pitches: np.ndarray,
+    where: str | Path = "note annotation",
+    hop_s: float = NOTES_MULTIF0_HOP_S,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Notes -> multi-f0 on frames ``0, hop_s, ...`` up to the last offset, through
+    :func:`mirlab.data.annotations.notes_to_grid` (a note sounds at ``onset <= t < offset``).
+    """
+    intervals = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
+    last = float(intervals[:, 1].max()) if len(intervals) else 0.0
+    times = hop_s * np.arange(int(np.floor(last / hop_s + 1e-9)) + 1)
+    return times, notes_to_grid(intervals, pitches, times, where=where)
+
+
 #: Readers by format name: each takes a path and returns validated arrays (see
 #: ``mirlab.data.datasets.ANNOTATION_KINDS`` for what each kind returns).
 READERS: dict[str, Callable] = {
     "medleydb_melody": read_medleydb_melody,
     "medleydb_multif0": read_medleydb_multif0,
     "mdb_mf0": read_mdb_mf0,
+    "mirex_multif0_txt": read_mirex_multif0_txt,
     "orchset_mel": read_orchset_mel,
     "mirex_txt": read_mirex_txt,
     "wjazzd_f0": read_wjazzd_f0,
@@ -339,22 +571,78 @@ READERS: dict[str, Callable] = {
     "bach10_mat": read_bach10_mat,
     "lab_chords": read_lab_chords,
     "notes_csv": read_notes_csv,
+    "maps_txt": read_maps_txt,
+    "madmom_notes": read_madmom_notes,
+    "musicnet_csv": read_musicnet_csv,
+    "midi_notes_csv": read_midi_notes_csv,
+    "midi": read_midi,
+    "f0_voices_csv": read_f0_voices_csv,
+}
+
+#: What each format holds: ``f0`` (one f0 per time: kinds melody, pitch, bass), ``multif0``,
+#: ``notes`` (also readable as kind multif0, see ``NOTE_FORMATS``) or ``chords``.
+#: (``bach10_mat`` is multi-f0 read whole, one part's f0 with ``part``.)
+FORMAT_CONTENTS: dict[str, str] = {
+    "medleydb_melody": "f0",
+    "medleydb_multif0": "multif0",
+    "mdb_mf0": "multif0",
+    "mirex_multif0_txt": "multif0",
+    "orchset_mel": "f0",
+    "mirex_txt": "f0",
+    "wjazzd_f0": "f0",
+    "ikala_pv": "f0",
+    "bach10_mat": "multif0",
+    "lab_chords": "chords",
+    "notes_csv": "notes",
+    "maps_txt": "notes",
+    "madmom_notes": "notes",
+    "musicnet_csv": "notes",
+    "midi_notes_csv": "notes",
+    "midi": "notes",
+    "f0_voices_csv": "multif0",
+}
+#: Note-list formats: read as kind ``notes`` they give the notes, as kind ``multif0`` the
+#: notes sounding on a ``NOTES_MULTIF0_HOP_S`` frame grid (:func:`notes_to_multif0`).
+NOTE_FORMATS = tuple(name for name, contents in FORMAT_CONTENTS.items() if contents == "notes")
+#: The annotation kinds each kind of contents can be read as.
+CONTENT_KINDS: dict[str, tuple[str, ...]] = {
+    "f0": ("melody", "pitch", "bass"),
+    "multif0": ("multif0",),
+    "notes": ("notes", "multif0"),
+    "chords": ("chords",),
 }
 
 
 def read_annotation(annotation: Annotation):
-    """Read ``annotation`` with the reader of its format (validated arrays, see ``READERS``)."""
+    """Read ``annotation`` with the reader of its format (validated arrays, see ``READERS``).
+
+    ``part`` and ``more_paths`` go to readers that take them; a note-list format read as
+    kind ``multif0`` gives the notes on a frame grid (:func:`notes_to_multif0`).
+    """
     reader = READERS.get(annotation.format)
     if reader is None:
         raise InputError(
             annotation.path,
             f"unknown annotation format {annotation.format!r} (known: {', '.join(READERS)})",
         )
-    if annotation.part is None:
-        return reader(annotation.path)
-    if "part" not in inspect.signature(reader).parameters:
-        raise InputError(annotation.path, f"format {annotation.format!r} has no parts")
-    return reader(annotation.path, part=annotation.part)
+    parameters = inspect.signature(reader).parameters
+    options: dict[str, object] = {}
+    if annotation.part is not None:
+        if "part" not in parameters:
+            raise InputError(annotation.path, f"format {annotation.format!r} has no parts")
+        options["part"] = annotation.part
+    if annotation.more_paths:
+        if "more_paths" not in parameters:
+            raise InputError(
+                annotation.path,
+                f"format {annotation.format!r} reads one file, not "
+                f"{1 + len(annotation.more_paths)}",
+            )
+        options["more_paths"] = tuple(annotation.more_paths)
+    data = reader(annotation.path, **options)
+    if annotation.kind == "multif0" and annotation.format in NOTE_FORMATS:
+        return notes_to_multif0(*data, where=annotation.path)
+    return data
 
 
 def annotation_end(annotation: Annotation) -> float:
@@ -372,13 +660,20 @@ def check_annotation_fits_audio(
     """Raise ``InputError`` if ``annotation`` runs past its audio by more than ``tolerance_s``.
 
     ``audio_duration_s`` is the audio's duration in seconds; the message names the
-    annotation file and, when given, ``audio_path``.
+    annotation file (of an annotation of several files, the first that runs past) and, when
+    given, ``audio_path``.
     """
     end = annotation_end(annotation)
     if end > audio_duration_s + tolerance_s:
+        where = annotation.path
+        for path in annotation.paths if annotation.more_paths else ():
+            single = Annotation(annotation.kind, path, annotation.format, annotation.part)
+            if annotation_end(single) > audio_duration_s + tolerance_s:
+                where, end = path, annotation_end(single)
+                break
         audio = f"its audio {audio_path}" if audio_path is not None else "its audio"
         raise InputError(
-            annotation.path,
+            where,
             f"annotation runs to {end:.3f} s, past the end of {audio} "
             f"({audio_duration_s:.3f} s, tolerance {tolerance_s} s)",
         )

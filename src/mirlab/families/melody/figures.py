@@ -1,6 +1,7 @@
 """The melody family's figures: load predictions and references, call
-``mirlab.families.melody.plots``, write PNGs. Estimates are put on the reference's time grid (mir_eval's resampling) so that
-every frame of the original annotation is drawn and classified."""
+``mirlab.families.melody.plots``, write PNGs. Estimates are put on the reference's time grid
+(mir_eval's resampling) so that every frame of the original annotation is drawn and
+classified."""
 
 from __future__ import annotations
 
