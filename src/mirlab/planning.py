@@ -184,8 +184,15 @@ class Plan:
 
     def job_experiment(self, name: str) -> dict:
         """What a training or prediction job of ``name`` is given: the experiment without
-        :data:`NOT_JOB_KEYS` (see the module docstring)."""
-        return {k: v for k, v in self.experiment(name).items() if k not in NOT_JOB_KEYS}
+        :data:`NOT_JOB_KEYS` (see the module docstring), with the parameters of its input
+        feature resolved (``input.feature_params``) so that a trained model's ``config.json``
+        says what it reads."""
+        experiment = {k: v for k, v in self.experiment(name).items() if k not in NOT_JOB_KEYS}
+        feature = experiment.get("input", {}).get("feature")
+        if feature:
+            params = self.config["features"][feature]
+            experiment["input"] = {**experiment["input"], "feature_params": params}
+        return experiment
 
     def family(self, name: str) -> Family:
         self.experiment(name)

@@ -121,7 +121,9 @@ def resample_dataset(
         write_parquet(pd.DataFrame(rows), tmp / MANIFEST)
 
 
-def _annotation_tables(track: datasets.Track) -> dict[str, pd.DataFrame]:
+def annotation_tables(track: datasets.Track) -> dict[str, pd.DataFrame]:
+    """Every annotation of ``track`` read from its file, as one table per kind (original
+    time stamps; the columns of ``mirlab.data.annotations``)."""
     from mirlab.data import annotations, readers
 
     tables = {}
@@ -141,7 +143,7 @@ def _annotation_tables(track: datasets.Track) -> dict[str, pd.DataFrame]:
 def convert_annotations(index: str | Path, output: str | Path, workers: int = 1) -> None:
     """Convert every annotation to one Parquet table per kind (original time stamps)."""
     tracks = datasets.tracks_from_table(pd.read_parquet(index))
-    per_track = map_tracks(_annotation_tables, tracks, workers)
+    per_track = map_tracks(annotation_tables, tracks, workers)
     kinds = sorted({kind for tables in per_track for kind in tables})
     with atomic_directory(output) as tmp:
         for kind in kinds:
