@@ -17,6 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report reports/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

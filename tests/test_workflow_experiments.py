@@ -261,6 +261,9 @@ def test_html_report_renders_the_table_and_figures_in_a_browser(workdir):
     for category in ("Results", "crepe", "hcnn-context0", "hcnn-context2", "oracle", "pyin"):
         assert f"<span>{category}</span>" in dom
     assert "results.csv" in dom
+    # The landing page is the workflow description, and it leads with the results table.
+    assert "Results first" in dom and "The workflow." in dom
+    assert dom.index("Results first") < dom.index("The workflow.")
     for figure in (
         "pianoroll-",
         "confusion.png",
