@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 
 import librosa
 import mir_eval
 import numpy as np
 import pytest
+import scipy.signal
 import soundfile
 
 from mirlab.data import synth
@@ -252,11 +254,30 @@ def test_melody_to_accompaniment_ratio_spans_its_range():
         ("mar_db_range", (9.0, -3.0)),
         ("n_artists", 0),
         ("voice_fraction", 1.5),
+        ("melody_families", ("kazoo",)),
+        ("melody_families", "voice"),
+        ("melody_span_range", (24, 12)),
+        ("dynamics_db", -1.0),
+        ("dynamics_db", 30.0),
+        ("melody_span_range", (8, 20)),
+        ("reverb_prob", 1.5),
+        ("rt60_range", (2.0, 1.0)),
+        ("drr_db_range", (0.0, 100.0)),
+        ("chord_vocabulary", "jazz"),
+        ("inversion_prob", 2.0),
+        ("chord_styles", ("polka",)),
     ],
 )
 def test_bad_parameters_name_themselves(name, value):
     with pytest.raises(InputError, match=name):
         SynthParams(**{name: value})
+
+
+def test_opt_in_parameters_that_contradict_each_other_name_themselves():
+    with pytest.raises(InputError, match="voice_fraction"):
+        SynthParams(melody_families=["voice"], voice_fraction=0.5)
+    with pytest.raises(InputError, match="melody_families"):  # no flute fits below C4
+        SynthParams(melody_families=["blown"], melody_midi_range=(20, 33))
 
 
 def test_parameters_from_a_config_mapping():
@@ -374,3 +395,299 @@ def test_voice_fraction_picks_artists_and_leaves_other_instruments_alone():
         )
         assert np.ptp(ratio) < 1e-3 * np.abs(ratio).mean()
     assert not np.allclose(a.stems["melody"], b.stems["melody"])
+
+
+# --- Opt-in parameters: instruments and timbre families, dynamics, rooms, chord benchmark.
+
+FAMILIES = tuple(synth.MELODY_INSTRUMENTS)
+WIDE = dict(melody_midi_range=(36, 96), n_artists=4)
+# Everything on: the transfer benchmark's kind of settings.
+FULL = SynthParams(
+    duration=4.0,
+    n_artists=8,
+    melody_midi_range=(36, 96),
+    melody_families=FAMILIES,
+    dynamics_db=12.0,
+    reverb_prob=1.0,
+    rt60_range=(0.3, 1.5),
+    mar_db_range=(-6.0, 6.0),
+    chord_vocabulary="full",
+    inversion_prob=0.4,
+    chord_styles=synth.CHORD_STYLES,
+)
+
+
+def _pyin_agreement(audio, sr, reference, low_midi, high_midi):
+    """(share of annotated voiced frames pyin finds voiced, share of those within 50 cents)."""
+    f0, _, _ = librosa.pyin(
+        audio,
+        sr=sr,
+        fmin=librosa.midi_to_hz(low_midi - 3),
+        fmax=librosa.midi_to_hz(high_midi + 3),
+        frame_length=2048,
+        hop_length=128,
+    )
+    both = (reference > 0) & (f0 > 0)
+    cents = 1200 * np.abs(np.log2(f0[both] / reference[both]))
+    return both.sum() / (reference > 0).sum(), np.mean(cents < 50), np.median(cents)
+
+
+def _schroeder_rt60(ir, sr):
+    """T30 (s): the Schroeder decay curve's slope between -5 and -35 dB, extrapolated to -60."""
+    energy = np.cumsum(np.asarray(ir, dtype=np.float64)[::-1] ** 2)[::-1]
+    decay = 10 * np.log10(energy / energy[0])
+    fit = (decay <= -5) & (decay >= -35)
+    slope = np.polyfit(np.flatnonzero(fit) / sr, decay[fit], 1)[0]
+    return -60.0 / slope
+
+
+def test_default_parameters_are_the_opt_in_ones_off():
+    explicit = SynthParams(
+        duration=3.0,
+        melody_families=[],
+        dynamics_db=0,
+        reverb_prob=0,
+        chord_vocabulary="diatonic",
+        inversion_prob=0.2,
+        chord_styles=[],
+    )
+    a, b = generate_track(1, 4, SHORT), generate_track(1, 4, explicit)
+    assert a.mix.tobytes() == b.mix.tobytes() and a.chord_labels == b.chord_labels
+    assert set(a.metadata) == set(b.metadata) == {
+        "artist", "title", "genre", "duration", "key", "tempo", "mar_db", "seed",
+        "track_index", "sr", "voice",
+    }  # fmt: skip
+    assert a.room_ir is None
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_melody_ranges_are_drawn_from_the_family_inside_the_bounds(family):
+    params = SynthParams(duration=2.0, melody_midi_range=(40, 90), n_artists=8,
+                         melody_families=(family,), melody_span_range=(12, 20))  # fmt: skip
+    ranges = {name: (low, high) for name, low, high in synth.MELODY_INSTRUMENTS[family]}
+    for index in range(8):
+        track = generate_track(index, 3, params)
+        meta = track.metadata
+        low, high = meta["melody_range"]
+        name = meta["melody_instrument"]
+        assert meta["melody_family"] == family and name in ranges
+        assert 40 <= low and high <= 90  # the configured bounds
+        assert ranges[name][0] <= low and high <= ranges[name][1]  # the instrument's range
+        assert 12 <= high - low <= 20
+        notes = _midi(track.note_f0)
+        assert np.all((notes >= low - 1e-9) & (notes <= high + 1e-9))
+        assert meta["voice"] == (family == "voice")
+
+
+def test_voices_cover_a_low_voice_and_a_soprano():
+    params = SynthParams(duration=2.0, melody_midi_range=(36, 96), n_artists=24,
+                         melody_families=("voice",))  # fmt: skip
+    metas = [generate_track(i, 0, params).metadata for i in range(24)]
+    ranges = [meta["melody_range"] for meta in metas]
+    assert any(low <= 50 <= high for low, high in ranges)  # D3, about 147 Hz
+    assert any(high >= 77 for low, high in ranges)  # a soprano's upper register (F5 up)
+    assert {"bass", "soprano"} <= {meta["melody_instrument"] for meta in metas}
+    assert min(low for low, _ in ranges) <= 45
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_each_timbre_family_sounds_its_annotated_f0(family):
+    params = SynthParams(duration=2.5, melody_families=(family,), **WIDE)
+    track = generate_track(1, 2, params)
+    low, high = track.metadata["melody_range"]
+    found, within, median = _pyin_agreement(
+        track.stems["melody"], track.sr, track.melody_f0, low, high
+    )
+    assert found > 0.9 and within > 0.95 and median < 20, (found, within, median)
+
+
+def test_room_impulse_response_has_its_rt60_and_drr():
+    for rt60 in (0.3, 0.8, 1.5, 3.0):
+        for drr_db in (0.0, 10.0):
+            ir = synth.room_impulse_response(np.random.default_rng(0), 22050, rt60, drr_db)
+            assert ir[0] == 1.0 and ir.dtype == np.float32
+            assert _schroeder_rt60(ir[1:], 22050) == pytest.approx(rt60, rel=0.05)
+            tail = np.sum(ir[1:].astype(np.float64) ** 2)
+            assert -10 * np.log10(tail) == pytest.approx(drr_db, abs=0.01)
+
+
+def test_a_room_reverberates_every_stem_with_the_drawn_rt60_and_keeps_the_f0():
+    dry_params = SynthParams(duration=3.0, melody_families=("voice", "bowed"), **WIDE)
+    wet_params = replace(dry_params, reverb_prob=1.0, rt60_range=(0.4, 1.2))
+    rt60s = []
+    for index in range(3):
+        dry, wet = generate_track(index, 6, dry_params), generate_track(index, 6, wet_params)
+        rt60s.append(wet.metadata["rt60"])
+        assert 0.4 <= wet.metadata["rt60"] <= 1.2 and dry.room_ir is None
+        assert _schroeder_rt60(wet.room_ir[1:], wet.sr) == pytest.approx(
+            wet.metadata["rt60"], rel=0.05
+        )
+        # The room draws from its own stream: the dry parts, and so every annotation, stay.
+        np.testing.assert_array_equal(dry.melody_f0, wet.melody_f0)
+        np.testing.assert_array_equal(dry.bass_f0, wet.bass_f0)
+        assert all(np.array_equal(a, b) for a, b in zip(dry.multif0, wet.multif0, strict=True))
+        assert dry.chord_labels == wet.chord_labels
+        for stem in STEMS:  # each wet stem is its dry stem through the room (one gain apart)
+            expected = scipy.signal.oaconvolve(dry.stems[stem], wet.room_ir)[: len(dry.mix)]
+            gain = np.dot(wet.stems[stem], expected) / np.dot(expected, expected)
+            residual = wet.stems[stem] - gain * expected
+            assert np.abs(residual).max() < 1e-4 * np.abs(wet.stems[stem]).max() + 1e-6
+    assert len(set(rt60s)) == 3
+    # The f0 annotation is the dry note's, and reverb does not move the pitch that sounds.
+    low, high = wet.metadata["melody_range"]
+    found, within, _ = _pyin_agreement(wet.stems["melody"], wet.sr, wet.melody_f0, low, high)
+    assert found > 0.9 and within > 0.93, (found, within)
+
+
+def test_mixing_ratio_is_the_drawn_db_down_to_minus_6():
+    params = replace(FULL, duration=2.0, mar_db_range=(-6.0, 0.0))
+    ratios = []
+    for index in range(6):
+        track = generate_track(index, 9, params)
+        stems = {name: stem.astype(np.float64) for name, stem in track.stems.items()}
+        accompaniment = stems["bass"] + stems["chords"] + stems["drums"]
+        realised = 20 * np.log10(
+            np.sqrt(np.mean(stems["melody"] ** 2)) / np.sqrt(np.mean(accompaniment**2))
+        )
+        assert realised == pytest.approx(track.metadata["mar_db"], abs=0.01)
+        assert -6.0 <= track.metadata["mar_db"] <= 0.0
+        ratios.append(track.metadata["mar_db"])
+    assert min(ratios) < -3.0
+
+
+def test_dynamics_span_their_depth_and_leave_the_notes():
+    plain = SynthParams(duration=6.0, melody_families=("blown",), **WIDE)
+    loud = replace(plain, dynamics_db=18.0)
+    a, b = generate_track(0, 1, plain), generate_track(0, 1, loud)
+    np.testing.assert_array_equal(a.note_f0, b.note_f0)
+    np.testing.assert_array_equal(a.note_intervals, b.note_intervals)
+    gains = synth._dynamics(1, 0, 18.0).gains(np.linspace(0, 20, 2000), jitter=False)
+    assert 20 * np.log10(gains.min()) == pytest.approx(-18.0, abs=0.1) and gains.max() <= 1.0
+
+    def note_peaks(track):
+        audio = track.stems["melody"]
+        return np.array([
+            np.abs(audio[int(on * track.sr) : int(off * track.sr)]).max()
+            for on, off in track.note_intervals
+        ])  # fmt: skip
+
+    spread_a, spread_b = (np.ptp(20 * np.log10(note_peaks(t))) for t in (a, b))
+    assert spread_b > spread_a + 4.0
+
+
+def test_every_quality_and_inversion_is_spelled_as_mir_eval_encodes_it():
+    assert set(synth.CHORD_QUALITIES) == {
+        "maj", "min", "dim", "aug", "min6", "maj6", "min7", "minmaj7", "maj7", "7", "dim7",
+        "hdim7", "sus2", "sus4",
+    }  # fmt: skip
+    for quality, intervals in synth.CHORD_QUALITIES.items():
+        bitmap = mir_eval.chord.quality_to_bitmap(quality)
+        assert set(np.flatnonzero(bitmap)) == set(intervals), quality
+        for root in range(12):
+            for bass_interval in intervals:
+                label, voicing, bass_class = synth.chord_spelling(root, quality, bass_interval, 48)
+                assert ("/" in label) == (bass_interval != 0)
+                got_root, got_bitmap, got_bass = mir_eval.chord.encode(label)
+                assert got_root == root, label
+                sounding = {p % 12 for p in voicing}
+                assert sounding == {(root + i) % 12 for i in np.flatnonzero(got_bitmap)}, label
+                assert (root + got_bass) % 12 == bass_class == voicing[0] % 12, label
+                assert voicing == tuple(sorted(voicing)) and 48 <= voicing[0] < 60
+
+
+def test_the_full_vocabulary_draws_every_quality_and_inversion():
+    params = SynthParams(chord_vocabulary="full", inversion_prob=0.4)
+    seen = set()
+    for mode in ("major", "minor"):
+        rng = np.random.default_rng(3)
+        chords = synth._progression_full(rng, params, 2, mode, 0.5, 0.0, 600.0)
+        for label in chords.labels:
+            root, quality, _, bass = mir_eval.chord.split(label)
+            seen.add((quality, bass))
+    qualities = {quality for quality, _ in seen}
+    assert qualities == set(synth.CHORD_QUALITIES)
+    for quality, intervals in synth.CHORD_QUALITIES.items():  # every inversion of every quality
+        assert len({bass for q, bass in seen if q == quality}) == len(intervals), quality
+
+
+def test_accompaniment_styles_sound_exactly_their_chord_labels():
+    # A voice melody (it drifts, so it never doubles a chord tone exactly, which would hide it
+    # in the distinct multi-f0) over every style and every quality.
+    params = replace(FULL, duration=8.0, melody_families=("voice",), reverb_prob=0.0)
+    styles, qualities = set(), set()
+    for index in range(8):
+        track = generate_track(index, 2, params)
+        styles.add(track.metadata["chord_style"])
+        mir_eval.util.validate_intervals(track.chord_intervals)
+        roots, bitmaps, basses = mir_eval.chord.encode_many(track.chord_labels)
+        for (start, end), label, root, bitmap, bass in zip(
+            track.chord_intervals, track.chord_labels, roots, bitmaps, basses, strict=True
+        ):
+            frames = (track.times >= start) & (track.times < end)
+            if root < 0:
+                assert all(len(track.multif0[i]) <= 1 for i in np.flatnonzero(frames))
+                continue
+            qualities.add(mir_eval.chord.split(label)[1])
+            chord_classes = {(root + i) % 12 for i in np.flatnonzero(bitmap)}
+            heard, accompaniment = set(), []
+            for i in np.flatnonzero(frames):
+                others = [
+                    f for f in track.multif0[i] if f not in (track.melody_f0[i], track.bass_f0[i])
+                ]
+                classes = {int(round(m)) % 12 for m in _midi(others)}
+                assert classes <= chord_classes, label  # chord tones only
+                heard |= classes
+                accompaniment += [f for f in track.multif0[i] if f != track.melody_f0[i]]
+            assert heard == chord_classes, label  # and every one of them
+            bass_midi = _midi(track.bass_f0[frames & (track.bass_f0 > 0)])
+            assert {int(round(m)) % 12 for m in bass_midi} == {(root + bass) % 12}, label
+            # The accompaniment's lowest tone is the label's bass.
+            assert int(round(_midi(min(accompaniment)))) % 12 == (root + bass) % 12, label
+    assert styles == set(synth.CHORD_STYLES)
+    assert len(qualities) >= 10
+
+
+@pytest.mark.parametrize("style", synth.CHORD_STYLES)
+def test_each_style_renders_its_voices_at_their_f0(style):
+    # The chord stem's spectrum peaks at the annotated chord tones (no stray partials).
+    params = replace(FULL, duration=3.0, reverb_prob=0.0, chord_styles=(style,),
+                     melody_families=("voice",))  # fmt: skip
+    track = generate_track(0, 5, params)
+    audio, sr, n_fft = track.stems["chords"].astype(np.float64), track.sr, 4096
+    bins = np.fft.rfftfreq(n_fft, 1 / sr)
+    bounds = track.chord_intervals[:, 0]
+    checked = 0
+    for i in range(len(track.times) // 8, len(track.times) - 20, 20):
+        start = int(track.times[i] * sr) - n_fft // 2
+        inside = np.searchsorted(bounds, [start / sr, (start + n_fft) / sr], side="right")
+        if start < 0 or start + n_fft > len(audio) or inside[0] != inside[1]:
+            continue  # the window must lie inside one chord
+        tones = [f for f in track.multif0[i] if f != track.melody_f0[i]]  # a bass may double one
+        if not tones:
+            continue
+        spectrum = np.abs(np.fft.rfft(audio[start : start + n_fft] * np.hanning(n_fft)))
+        strongest = bins[np.argmax(spectrum[bins < 1.1 * max(tones)])]
+        # The strongest component below the top tone is one of the tones or a harmonic of one.
+        ratios = strongest / np.array(tones)
+        assert np.min(np.abs(ratios - np.round(ratios)) / np.maximum(np.round(ratios), 1)) < 0.03
+        checked += 1
+    assert checked >= 3
+
+
+def test_everything_on_same_seed_same_bytes(tmp_path):
+    params = replace(FULL, duration=2.0)
+    write_synth_dataset(tmp_path / "a", 3, 7, params)
+    write_synth_dataset(tmp_path / "b", 3, 7, params, workers=2)
+    write_synth_dataset(tmp_path / "c", 3, 7, replace(params, reverb_prob=0.0))
+    a, b, c = (_files(tmp_path / name) for name in "abc")
+    assert a == b
+    assert a["audio/synth_0000_MIX.wav"] != c["audio/synth_0000_MIX.wav"]
+    assert a["annotations/synth_0000_MELODY.csv"] == c["annotations/synth_0000_MELODY.csv"]
+    meta = json.loads(a["metadata.json"])
+    assert {"melody_instrument", "melody_range", "chord_style", "rt60", "drr_db"} <= set(
+        meta["synth_0000"]
+    )
+    for index in range(3):
+        track = generate_track(index, 7, params)
+        assert np.abs(track.mix).max() <= 10 ** (-1 / 20) + 1e-6
+        assert np.all(np.isfinite(track.mix))
