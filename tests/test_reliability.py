@@ -133,7 +133,7 @@ BAD_TARGETS = {
         "No rule to produce ../etc/index.parquet",
     ),
     "unknown experiment": ("results/nosuch/seed0/model", "no experiment 'nosuch'"),
-    "model of a baseline": ("results/pyin/seed0/model", "'pyin' is a baseline method"),
+    "model of a baseline": ("results/pyin/seed0/model", "experiments.pyin: a baseline method"),
     "unknown dataset of an experiment": (
         "results/pyin/seed0/predictions/nosuch",
         "does not test dataset 'nosuch'",
