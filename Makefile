@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
+# Installed without their declared dependencies (see the install step).
+NO_DEPS := basic-pitch==0.4.0
 
 .PHONY: run test lint bench lock
 
@@ -12,6 +14,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
+	# basic-pitch's metadata pins an old TensorFlow; mirlab runs its ONNX model itself.
+	$(BIN)/python -m pip install --quiet --no-deps $(NO_DEPS)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -33,7 +37,7 @@ bench: $(STAMP)
 
 # Re-pin: write the exact versions installed in .venv to requirements.lock and envs/mirlab.yaml.
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^mirlab" > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable --exclude basic-pitch | grep -v "^mirlab" > requirements.lock
 	{ printf '%s\n' "# Conda environment for cluster deployment (snakemake --sdm conda)." \
 	    "# The pip pins are requirements.lock's, exactly (tests/test_config.py checks it)." \
 	    "name: mirlab" "channels: [conda-forge]" "dependencies:" "  - python=3.11" "  - pip" "  - pip:"; \

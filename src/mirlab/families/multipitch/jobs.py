@@ -1,0 +1,43 @@
+"""The multi-pitch family's jobs (:class:`mirlab.families.base.FamilyJobs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mirlab.data.cache import DatasetPaths
+from mirlab.families.multipitch import estimates
+from mirlab.families.multipitch.figures import compare_figure, experiment_figures
+from mirlab.families.multipitch.metrics import evaluate_directory, references
+
+
+def train(
+    experiment: dict,
+    seed: int,
+    train_sets: Sequence[tuple[DatasetPaths, str]],
+    valid_sets: Sequence[tuple[DatasetPaths, str]],
+    work_dir: Path,
+    model_dir: Path,
+    command: str,
+    excerpts: Sequence[Mapping] = (),
+) -> None:
+    """Train (``excerpts`` are drawn by the figures job, not validated on)."""
+    # Imported here: TensorFlow's import costs seconds that the other jobs skip.
+    from mirlab.families.multipitch.training import train_experiment
+
+    train_experiment(
+        experiment, seed, list(train_sets), list(valid_sets), work_dir, model_dir, command
+    )
+
+
+predict = estimates.predict
+
+
+def score(predictions: Path, data: DatasetPaths, part: str) -> pd.DataFrame:
+    return evaluate_directory(predictions, references(data, data.track_ids(part)))
+
+
+figures = experiment_figures
+__all__ = ["compare_figure", "figures", "predict", "score", "train"]
