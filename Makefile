@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
-# Installed without their declared dependencies (see the install step).
+# Installed without their declared dependencies: basic-pitch's metadata pins an old
+# TensorFlow, and mirlab runs its ONNX model through onnxruntime itself.
 NO_DEPS := basic-pitch==0.4.0
 
 .PHONY: run test lint bench lock
@@ -14,7 +15,6 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	# basic-pitch's metadata pins an old TensorFlow; mirlab runs its ONNX model itself.
 	$(BIN)/python -m pip install --quiet --no-deps $(NO_DEPS)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
