@@ -18,6 +18,7 @@ FAMILIES = {
     # Monophonic pitch tracking is melody extraction on a one-source signal: the same family.
     "pitch": "mirlab.families.melody",
     "multipitch": "mirlab.families.multipitch",
+    "chords": "mirlab.families.chords",
 }
 
 
@@ -35,7 +36,9 @@ def get_family(task: str, extra: Mapping[str, str] | None = None) -> Family:
     try:
         module = importlib.import_module(modules[task])
     except ImportError as error:
-        raise InputError(f"config key families.{task}", f"cannot import {modules[task]!r}: {error}")
+        raise InputError(
+            f"config key families.{task}", f"cannot import {modules[task]!r}: {error}"
+        ) from None
     family = getattr(module, "FAMILY", None)
     if not isinstance(family, Family):
         raise InputError(f"config key families.{task}", f"{modules[task]!r} defines no FAMILY")

@@ -335,7 +335,9 @@ class WindowBatches:
     ``batches_per_epoch`` batches of ``batch_size`` (the last one smaller unless
     ``drop_remainder``). Each window is normalised (``normalize``, see ``normalize_batch``),
     then augmented by ``augment(x, rng)``, whose ``rng`` is drawn from ``(seed, epoch, batch)``
-    so the result does not depend on thread timing. ``target_fn`` turns target frames (e.g.
+    so the result does not depend on thread timing; ``augment_pair(x, y, rng)`` (same ``rng``,
+    after ``augment``) changes a window together with its target frames and returns both
+    (e.g. a pitch shift that transposes the labels). ``target_fn`` turns target frames (e.g.
     f0 in Hz) into training targets (e.g. ``f0_to_target``); it must work frame by frame, as
     it gets all ``batch * n_frames`` frames of a batch at once. A batch is a pure function of
     ``(epoch, batch)``: ``x`` ``(batch, input_length, ...)`` and ``y`` ``(batch, n_frames, ...)``,
@@ -353,6 +355,10 @@ class WindowBatches:
         shuffle: bool = True,
         normalize: Normalize = "window",
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+        augment_pair: Callable[
+            [np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]
+        ]
+        | None = None,
         target_fn: Callable[[np.ndarray], np.ndarray] | None = None,
         drop_remainder: bool = False,
         prefetch: int = 2,
@@ -382,6 +388,7 @@ class WindowBatches:
                 )
         self.spec, self.batch_size, self.seed, self.shuffle = spec, batch_size, seed, shuffle
         self.normalize, self.augment, self.target_fn = normalize, augment, target_fn
+        self.augment_pair = augment_pair
         self.prefetch, self.num_parallel_calls = prefetch, num_parallel_calls
         self.x_shape = (spec.input_length, *feature_shape)
         self.target_shape = (spec.n_frames, *self.target_arrays[0].shape[1:])
@@ -419,10 +426,13 @@ class WindowBatches:
             y[i] = read_target(self.target_arrays[track], start, self.spec)
         # Whole-batch numpy calls: per-window calls would cost more than the reading.
         x = normalize_batch(x, self.normalize)
-        if self.augment is not None:
+        if self.augment is not None or self.augment_pair is not None:
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, epoch, batch]))
             for i in range(len(x)):
-                x[i] = self.augment(x[i], rng)
+                if self.augment is not None:
+                    x[i] = self.augment(x[i], rng)
+                if self.augment_pair is not None:
+                    x[i], y[i] = self.augment_pair(x[i], y[i], rng)
         if self.target_fn is not None:
             frames = y.reshape(-1, *self.target_shape[1:])
             y = self.target_fn(frames).reshape(len(rows), *self.y_shape)
