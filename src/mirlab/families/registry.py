@@ -19,6 +19,7 @@ FAMILIES = {
     "pitch": "mirlab.families.melody",
     "multipitch": "mirlab.families.multipitch",
     "chords": "mirlab.families.chords",
+    "autoencoder": "mirlab.families.autoencoder",
 }
 
 
