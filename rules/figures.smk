@@ -4,7 +4,7 @@ rule experiment_figures:
     output:
         report(
             directory("reports/figures/{experiment}/seed{seed}/{dataset}"),
-            patterns=["{name}.png"],
+            patterns=["{name}.png", "{name}.wav"],
             caption="../captions/experiment_figures.rst",
             category="{experiment}",
             subcategory="{dataset} (seed {seed})",
