@@ -20,6 +20,7 @@ FAMILIES = {
     "multipitch": "mirlab.families.multipitch",
     "chords": "mirlab.families.chords",
     "autoencoder": "mirlab.families.autoencoder",
+    "generation": "mirlab.families.generation",
 }
 
 

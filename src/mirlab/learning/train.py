@@ -7,12 +7,18 @@ the same weights as an uninterrupted run (on CPU, after ``enable_determinism``).
 
 Layout under ``out_dir``::
 
-    checkpoints/step-000001000/   variables.npz (model + optimizer variables), state.json
+    checkpoints/step-000001000/   variables.npz (model, optimizer and recurrent-state
+                                  variables), state.json
     best/<valid_set>/<metric>.weights.h5 (+ .json: value, step)
     tensorboard/                  scalars: train/*, <valid_set>/<metric>
 
 A checkpoint folder is built under a temporary name and renamed into place when complete, so
 a folder named ``step-*`` is always whole; older ones are removed after a new one is written.
+
+Stateful sequence training (Keras layers with ``stateful=True``, e.g. GRUs over ``b``
+parallel streams): the layers' states live outside ``model.variables``; the loop checkpoints
+them with the others and resets them at the start of every epoch of ``train_data``, where its
+streams end, so that a resumed run carries the same state as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -82,16 +88,19 @@ def enable_determinism(seed: int) -> None:
 def make_optimizer(
     name: Literal["adam", "sgd", "rmsprop"] = "adam",
     learning_rate: float = 1e-3,
-    schedule: Literal["constant", "exponential", "step", "cosine"] = "constant",
+    schedule: Literal["constant", "exponential", "step", "cosine", "piecewise"] = "constant",
     decay_steps: int = 10000,
     decay_rate: float = 0.5,
     clipnorm: float | None = None,
+    boundaries: Sequence[int] = (),
 ) -> keras.optimizers.Optimizer:
     """A Keras optimizer with a learning-rate schedule over training steps.
 
     ``exponential``: ``lr * decay_rate ** (step / decay_steps)``; ``step``: the same with the
     exponent floored (drops by ``decay_rate`` every ``decay_steps``); ``cosine``: cosine decay
-    over ``decay_steps`` down to ``decay_rate * lr``. ``clipnorm`` clips each gradient's norm.
+    over ``decay_steps`` down to ``decay_rate * lr``; ``piecewise``: multiplied by
+    ``decay_rate`` after each step of ``boundaries`` (increasing; e.g. halved at 7500, 8000,
+    9000 and 9500). ``clipnorm`` clips each gradient's norm.
     """
     if learning_rate <= 0:
         raise InputError("learning_rate", f"must be > 0, got {learning_rate}")
@@ -106,6 +115,12 @@ def make_optimizer(
         )
     elif schedule == "cosine":
         rate = schedules.CosineDecay(learning_rate, decay_steps, alpha=decay_rate)
+    elif schedule == "piecewise":
+        boundaries = [int(b) for b in boundaries]
+        if not boundaries or np.any(np.diff(boundaries) <= 0):
+            raise InputError("boundaries", f"must be increasing steps, got {boundaries}")
+        values = [learning_rate * decay_rate**i for i in range(len(boundaries) + 1)]
+        rate = schedules.PiecewiseConstantDecay(boundaries, values)
     else:
         raise InputError("schedule", f"unknown learning-rate schedule {schedule!r}")
     optimizers = {
@@ -159,6 +174,28 @@ def _variable_shapes(variables: Sequence) -> list[list[int]]:
     return [list(v.shape) for v in variables]
 
 
+def _stateful_layers(model: keras.Model) -> list:
+    """Layers of ``model`` (those of nested models included) that keep a state between calls."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += _stateful_layers(layer)
+        elif getattr(layer, "stateful", False) and getattr(layer, "states", None) is not None:
+            found.append(layer)
+    return found
+
+
+def _state_variables(model: keras.Model) -> list:
+    """The state variables of the stateful layers (e.g. a stateful GRU's last state per
+    stream), which ``model.variables`` does not hold."""
+    return [v for layer in _stateful_layers(model) for v in layer.states]
+
+
+def _reset_states(model: keras.Model) -> None:
+    for layer in _stateful_layers(model):
+        layer.reset_state()
+
+
 def _save_checkpoint(
     directory: Path,
     model: keras.Model,
@@ -171,9 +208,12 @@ def _save_checkpoint(
     arrays = {f"model_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.variables)}
     for i, variable in enumerate(optimizer.variables):
         arrays[f"optimizer_{i}"] = np.asarray(variable.numpy())
+    for i, variable in enumerate(_state_variables(model)):
+        arrays[f"state_{i}"] = np.asarray(variable.numpy())
     shapes = {
         "model_variables": _variable_shapes(model.variables),
         "optimizer_variables": _variable_shapes(optimizer.variables),
+        "state_variables": _variable_shapes(_state_variables(model)),
     }
     with atomic_directory(directory / f"step-{state['step']:09d}") as tmp:
         np.savez(tmp / "variables.npz", **arrays)
@@ -216,14 +256,20 @@ def latest_checkpoint(directory: str | Path) -> Path | None:
 
 def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict:
     state = json.loads((path / "state.json").read_text())
-    for group, variables in (("model", model.variables), ("optimizer", optimizer.variables)):
+    groups = {
+        "model": model.variables,
+        "optimizer": optimizer.variables,
+        "state": _state_variables(model),
+    }
+    # Checkpoints written before state variables were saved hold none.
+    state.setdefault("state_variables", [])
+    for group, variables in groups.items():
         if state[f"{group}_variables"] != _variable_shapes(variables):
             raise InputError(path, f"{group} variables do not match the model being trained")
     with np.load(path / "variables.npz") as arrays:
-        for i, variable in enumerate(model.variables):
-            variable.assign(arrays[f"model_{i}"])
-        for i, variable in enumerate(optimizer.variables):
-            variable.assign(arrays[f"optimizer_{i}"])
+        for group, variables in groups.items():
+            for i, variable in enumerate(variables):
+                variable.assign(arrays[f"{group}_{i}"])
     return state
 
 
@@ -308,6 +354,7 @@ def train_model(
     eval_every: int = 1000,
     log_every: int = 100,
     keep_checkpoints: int = 1,
+    on_checkpoint: Callable[[keras.Model, int], None] | None = None,
 ) -> dict:
     """Train ``model`` for ``steps`` optimizer steps, resuming from ``out_dir`` if it holds a run.
 
@@ -324,6 +371,11 @@ def train_model(
     ``train_model`` again with the same arguments resumes from the newest complete checkpoint
     (the model's own weights are overwritten) and reaches the same final weights; a checkpoint
     of another data seed is refused.
+
+    Stateful layers' states are checkpointed too and reset at the start of every epoch (see
+    the module docstring). ``on_checkpoint(model, step)``, if given, runs after each
+    checkpoint is written (e.g. to write a generated sample); it must leave the model's
+    variables and states as it found them.
 
     Every ``eval_every`` steps and at the end, each ``valid_sets[name](model)`` is computed,
     written to TensorBoard as ``<name>/<metric>``, and for each ``metric, mode`` in
@@ -424,6 +476,8 @@ def train_model(
         # checkpoint left off.
         batches = train_data.dataset(state["epoch"], state["batch"], epochs=None)
         for x, y in batches if state["step"] < steps else ():
+            if state["batch"] == 0:
+                _reset_states(model)  # the streams of a stateful model end with the epoch
             losses.append(train_step(x, y))
             examples += int(x.shape[0])
             state["step"] += 1
@@ -442,6 +496,8 @@ def train_model(
                 evaluate()
             if state["step"] % checkpoint_every == 0 or last or requests:
                 _save_checkpoint(checkpoints, model, optimizer, state, keep_checkpoints)
+                if on_checkpoint is not None:
+                    on_checkpoint(model, state["step"])
             started = time.perf_counter()
             if last or requests:
                 break
