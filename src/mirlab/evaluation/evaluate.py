@@ -162,7 +162,6 @@ def write_results(
     write_csv(summary, summary_path)
 
 
-
 def score_estimates(
     jobs,
     predictions: str | Path,

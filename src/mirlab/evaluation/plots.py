@@ -40,7 +40,6 @@ def require_columns(table: pd.DataFrame, columns: Sequence[str], name: str) -> N
         raise InputError(name, f"missing column(s) {missing}; has {list(table.columns)}")
 
 
-
 # --- results figures ----------------------------------------------------------------------
 
 
