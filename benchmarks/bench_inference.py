@@ -24,8 +24,8 @@ import yaml
 from mirlab.data import features
 from mirlab.data.audio import AudioSource, audio_duration, load_audio
 from mirlab.data.synth import SynthParams, write_synth_dataset
-from mirlab.families.melody.metrics import write_estimate_csv
 from mirlab.families.melody import baselines
+from mirlab.families.melody.metrics import write_estimate_csv
 from mirlab.families.melody.training import decode_output, pitch_bins, window_spec
 from mirlab.learning import windows
 from mirlab.pitch.decode import apply_voicing

@@ -9,7 +9,6 @@ import pytest
 from mirlab.data.audio import AudioSource, load_audio
 from mirlab.data.datasets import load_mdb_stem_synth
 from mirlab.data.readers import read_annotation
-from mirlab.families.melody.metrics import melody_metrics, read_estimate_csv
 from mirlab.families.melody.baselines import (
     BASELINES,
     DEFAULT_HARMONIC_WEIGHTS,
@@ -22,6 +21,7 @@ from mirlab.families.melody.baselines import (
     salience_peak_f0,
     swift_f0,
 )
+from mirlab.families.melody.metrics import melody_metrics, read_estimate_csv
 from mirlab.pitch.decode import tune_voicing_threshold
 
 HARMONICS = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0)

@@ -135,7 +135,8 @@ def test_predict_with_a_trained_model_folder(tmp_path):
     model = build_experiment_model(experiment, spec, (360,))
     folder = tmp_path / "model"
     save_model_bundle(model, folder, experiment, "test")
-    (folder / DECODING).write_text(json.dumps({"voicing_threshold": 0.0, "radius_bins": RADIUS_BINS}))
+    decoding = {"voicing_threshold": 0.0, "radius_bins": RADIUS_BINS}
+    (folder / DECODING).write_text(json.dumps(decoding))
     _tone(tmp_path / "a.wav", 220.0, sr=22050)
     result = mirlab("predict", str(folder), str(tmp_path / "a.wav"), "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr

@@ -93,7 +93,7 @@ def results(args: argparse.Namespace) -> None:
     for condition in args.where:
         key, sep, value = condition.partition("=")
         if not sep or key not in table.columns:
-            raise InputError("--where", f"{condition!r}: expected COLUMN=VALUE with a column of {path}")
+            raise InputError("--where", f"{condition!r}: give COLUMN=VALUE with a column of {path}")
         table = table[table[key].astype(str) == value]
     if args.sort:
         if args.sort not in table.columns:

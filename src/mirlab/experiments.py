@@ -104,9 +104,7 @@ def check_experiments(experiments: dict[str, dict], families: dict, config: dict
                     f"{where}.input", "give either feature or audio_sr (with hop_length)"
                 )
             if "audio_sr" in spec and "hop_length" not in spec:
-                raise InputError(
-                    f"{where}.input", "audio_sr needs hop_length (samples per frame)"
-                )
+                raise InputError(f"{where}.input", "audio_sr needs hop_length (samples per frame)")
             if "feature" in spec and spec["feature"] not in config["features"]:
                 raise InputError(f"{where}.input.feature", f"no feature {spec['feature']!r}")
         family.check_experiment(name, experiment, config)

@@ -170,8 +170,11 @@ def evaluate_files(
             annotation = datasets.Annotation(kind, reference, reader_format)
             track = datasets.Track(track_id, {}, {kind: annotation}, {})
             tables.append(preprocess.annotation_tables(track)[kind])
-            shutil.copyfile(estimate, scratch / "estimates" / f"{track_id}{family.estimate_suffix}")
-        write_parquet(pd.concat(tables, ignore_index=True), scratch / "original" / f"{kind}.parquet")
+            target = scratch / "estimates" / f"{track_id}{family.estimate_suffix}"
+            shutil.copyfile(estimate, target)
+        write_parquet(
+            pd.concat(tables, ignore_index=True), scratch / "original" / f"{kind}.parquet"
+        )
         _write_split([track_id for track_id, _, _ in pairs], scratch / "split.csv")
         data = DatasetPaths("files", scratch, scratch, scratch / "original", scratch / "split.csv",
                             kind, 1, 1)  # fmt: skip

@@ -85,7 +85,12 @@ class FamilyJobs(Protocol):
         """Figures of one method on one test set, as PNGs in the folder ``output``."""
 
     def compare_figure(
-        self, predictions_a: Path, predictions_b: Path, names: tuple[str, str], data, part: str,
+        self,
+        predictions_a: Path,
+        predictions_b: Path,
+        names: tuple[str, str],
+        data,
+        part: str,
         output: Path,
     ) -> None:
         """Two methods side by side on the first test track (one PNG)."""

@@ -100,7 +100,8 @@ def crepe(
     Input: ``(batch, window + 2 * context)`` raw mono audio at 16 kHz (CREPE: 1024 samples
     = 64 ms, no context). Output ``"salience"``: ``(batch, n_output_frames, n_bins)``; with
     the defaults n_bins = 360 bins of 20 cents on :func:`mirlab.pitch.targets.crepe_bins`, trained
-    with Gaussian-blurred targets (sigma 25 cents) and :func:`mirlab.pitch.losses.salience_crossentropy`.
+    with Gaussian-blurred targets (sigma 25 cents) and
+    :func:`mirlab.pitch.losses.salience_crossentropy`.
 
     Architecture: per-window normalisation, six blocks of Conv1D (ReLU) -> BatchNorm ->
     MaxPool(2) -> Dropout with ``capacity_multiplier`` x (32, 4, 4, 4, 8, 16) filters,

@@ -2,8 +2,8 @@
 
 Times are frame centres in seconds, f0 in Hz in the MIREX convention (> 0 voiced; an unvoiced
 frame negative with the method's pitch guess where it has one, else 0), so every baseline is
-scored by :mod:`mirlab.evaluation.evaluate` exactly like a trained model. :data:`BASELINES` names them for
-the pipeline.
+scored by :mod:`mirlab.evaluation.evaluate` exactly like a trained model. :data:`BASELINES`
+names them for the pipeline.
 """
 
 from __future__ import annotations

@@ -43,7 +43,6 @@ MELODY_METRICS = METRICS
 _SEPARATOR = re.compile(r"[,\s]+")
 
 
-
 def _check_series(times: np.ndarray, f0: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate a (times in s, f0 in Hz) melody series; return float64 copies."""
     times = np.asarray(times, dtype=np.float64)
@@ -239,7 +238,6 @@ def evaluate_tracks(
         rows.append({"track_id": track_id, **scores})
     frame = pd.DataFrame(rows, columns=["track_id", *MELODY_METRICS])
     return frame.sort_values("track_id", kind="stable", ignore_index=True)
-
 
 
 def evaluate_directory(

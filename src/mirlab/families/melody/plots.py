@@ -531,5 +531,3 @@ def per_note_accuracy_figure(ref_f0, est_f0, cent_tolerance: float = 50.0) -> Fi
     _note_ticks(ax.xaxis, midi.min() - 0.5, midi.max() + 0.5, max_ticks=24)
     ax.tick_params(axis="x", labelrotation=90)
     return fig
-
-

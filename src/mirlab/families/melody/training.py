@@ -3,8 +3,8 @@
 Each job takes the resolved experiment mapping (see ``config/schema.yaml``) and the
 :class:`~mirlab.data.cache.DatasetPaths` of the datasets it reads, and writes its outputs
 atomically. Predictions are MIREX-format CSVs (``<track_id>.csv``: time, f0; f0 <= 0
-unvoiced), the format of :mod:`mirlab.families.melody.estimates`, so trained models, baselines and external
-methods share one evaluator.
+unvoiced), the format of :mod:`mirlab.families.melody.estimates`, so trained models,
+baselines and external methods share one evaluator.
 """
 
 from __future__ import annotations
