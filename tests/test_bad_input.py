@@ -485,9 +485,9 @@ def test_folder_unreadable_audio_and_bad_annotation(tmp_path):
             ["'lab' holds chords, which cannot be read as kind 'melody'"],
         ),
         (
-            {"annotations": {"chords": {"glob": "*.jams", "format": "jams"}}},
-            "options.annotations.chords.format",
-            ["jams package, which is not installed"],
+            {"annotations": {"melody": {"glob": "*.jams", "format": "jams"}}},
+            "options.annotations.melody.format",
+            ["'jams' holds chords, which cannot be read as kind 'melody'"],
         ),
         (
             {"annotations": {"melody": {"glob": "f0/*.csv", "format": "mirex_csv", "hop": 1}}},

@@ -710,3 +710,54 @@ def test_index_table_round_trips_through_parquet(tmp_path, fixtures_dir):
     assert len(table) == len(tracks)
     write_parquet(table, tmp_path / "index.parquet")
     assert datasets.tracks_from_table(pd.read_parquet(tmp_path / "index.parquet")) == tracks
+
+
+def _jams_file(path, chords=(), contour=()):
+    import jams
+
+    document = jams.JAMS()
+    document.file_metadata.duration = 4.0
+    if chords:
+        annotation = jams.Annotation(namespace="chord")
+        for start, duration, label in chords:
+            annotation.append(time=start, duration=duration, value=label)
+        document.annotations.append(annotation)
+    if contour:
+        annotation = jams.Annotation(namespace="pitch_contour")
+        for time, frequency, voiced in contour:
+            annotation.append(
+                time=time, duration=0, value={"index": 0, "frequency": frequency, "voiced": voiced}
+            )
+        document.annotations.append(annotation)
+    document.save(str(path))
+
+
+def test_jams_chords_and_pitch_contours_are_read_with_the_jams_package(tmp_path):
+    chords = [(0.0, 1.5, "C:maj"), (1.5, 1.0, "A:min7/b3"), (2.5, 1.5, "N")]
+    _jams_file(tmp_path / "a.jams", chords=chords)
+    intervals, labels = readers.read_jams_chords(tmp_path / "a.jams")
+    np.testing.assert_allclose(intervals, [[0.0, 1.5], [1.5, 2.5], [2.5, 4.0]])
+    assert labels == ["C:maj", "A:min7/b3", "N"]
+    contour = [(0.0, 220.0, True), (0.01, 221.0, True), (0.02, 230.0, False)]
+    _jams_file(tmp_path / "b.jams", contour=contour)
+    times, f0 = readers.read_jams_pitch(tmp_path / "b.jams")
+    np.testing.assert_allclose(times, [0.0, 0.01, 0.02])
+    np.testing.assert_allclose(f0, [220.0, 221.0, -230.0])  # unvoiced: the negated guess
+    with pytest.raises(InputError, match="holds no 'pitch_contour' annotation"):
+        readers.read_jams_pitch(tmp_path / "a.jams")
+    (tmp_path / "bad.jams").write_text("{not json")
+    with pytest.raises(InputError, match="bad.jams.*cannot read JAMS file"):
+        readers.read_jams_chords(tmp_path / "bad.jams")
+
+
+def test_folder_loader_reads_jams_chords(tmp_path):
+    soundfile.write(tmp_path / "song.wav", np.zeros(4 * 8000, dtype=np.float32), 8000)
+    _jams_file(tmp_path / "song.jams", chords=[(0.0, 4.0, "G:7")])
+    (track,) = datasets.load_dataset(
+        "folder",
+        tmp_path,
+        audio="*.wav",
+        annotations={"chords": {"glob": "*.jams", "format": "jams"}},
+    )
+    assert track.annotations["chords"].format == "jams_chords"
+    assert readers.read_annotation(track.annotations["chords"])[1] == ["G:7"]

@@ -1171,6 +1171,7 @@ FOLDER_FORMATS = {
     "multif0_csv": "mdb_mf0",  # ragged time,f0,... CSV rows
     "multif0_txt": "mirex_multif0_txt",  # MIREX multi-f0 rows: time f0 f0 ...
     "lab": "lab_chords",  # start end label, Harte chords
+    "jams": "jams_chords",  # a .jams file's chord annotation
 }
 #: Keys of one ``annotations`` entry of the ``folder`` loader.
 FOLDER_ANNOTATION_KEYS = ("glob", "format", "required")
@@ -1267,11 +1268,6 @@ def _folder_annotation_specs(annotations: object) -> dict[str, tuple[_NamePatter
             if key not in spec:
                 raise InputError(f"{where}.{key}", "missing")
         name = str(spec["format"])
-        if name == "jams":
-            raise InputError(
-                f"{where}.format",
-                "jams needs the jams package, which is not installed; convert to a listed format",
-            )
         fmt = FOLDER_FORMATS.get(name, name)
         if fmt not in readers.READERS:
             known = sorted({*FOLDER_FORMATS, *readers.READERS})
@@ -1339,7 +1335,8 @@ def load_folder(
     of the regular expression ``artist_pattern`` searched in the track id, or the ``artist``
     column of the CSV ``metadata`` (path under ``root``; a ``track_id`` column, and any of
     ``artist``, ``title``, ``genre`` and further columns, kept as metadata), else the track
-    id. ``.jams`` files are not read (the ``jams`` package is not installed).
+    id. ``.jams`` files are read with the ``jams`` package: ``jams`` (or ``jams_chords``)
+    for their chords, ``jams_pitch`` for their ``pitch_contour``.
     """
     root = _folder(Path(root))
     specs = _folder_annotation_specs(annotations)

@@ -310,6 +310,11 @@ def read_lab_chords(path: str | Path) -> tuple[np.ndarray, list[str]]:
     intervals, labels = _parse(path, mir_eval.io.load_labeled_intervals)
     _check_not_empty(path, len(labels))
     _check_intervals(path, intervals, CHORD_OVERLAP_TOLERANCE_S)
+    _check_chord_labels(path, labels)
+    return intervals, labels
+
+
+def _check_chord_labels(path: Path, labels: list[str]) -> None:
     for row, label in enumerate(labels):
         try:
             mir_eval.chord.encode(label)
@@ -317,7 +322,57 @@ def read_lab_chords(path: str | Path) -> tuple[np.ndarray, list[str]]:
             raise InputError(
                 path, f"invalid Harte chord label {label!r} at data row {row + 1}"
             ) from error
+
+
+def _jams_annotation(path: Path, namespace: str):
+    """The first annotation of ``namespace`` in a JAMS file (``jams`` does the parsing and
+    the namespace conversion, e.g. ``chord_harte`` read as ``chord``)."""
+    import jams
+
+    if not path.is_file():
+        raise InputError(path, "annotation file does not exist")
+    try:
+        document = jams.load(str(path), validate=False)
+        found = document.search(namespace=namespace)
+        if not found:
+            found = [jams.nsconvert.convert(a, namespace) for a in document.annotations
+                     if jams.nsconvert.can_convert(a, namespace)]  # fmt: skip
+    except (ValueError, TypeError, KeyError, OSError, jams.exceptions.JamsError) as error:
+        raise InputError(path, f"cannot read JAMS file ({error})") from error
+    if not found:
+        raise InputError(path, f"holds no {namespace!r} annotation")
+    return found[0]
+
+
+def read_jams_chords(path: str | Path) -> tuple[np.ndarray, list[str]]:
+    """Chords of a ``.jams`` file: its first ``chord`` annotation (or one convertible to it,
+    e.g. ``chord_harte``). Returns (intervals [s] (n, 2), Harte labels), checked as
+    :func:`read_lab_chords` checks a ``.lab``."""
+    path = Path(path)
+    intervals, labels = _jams_annotation(path, "chord").to_interval_values()
+    intervals = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
+    labels = [str(label) for label in labels]
+    _check_not_empty(path, len(labels))
+    _check_intervals(path, intervals, CHORD_OVERLAP_TOLERANCE_S)
+    _check_chord_labels(path, labels)
     return intervals, labels
+
+
+def read_jams_pitch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """f0 of a ``.jams`` file: its first ``pitch_contour`` annotation (time s, frequency
+    Hz, ``voiced``). Returns (times [s], f0 [Hz], unvoiced frames <= 0: their frequency
+    negated, the MIREX pitch guess)."""
+    path = Path(path)
+    rows = _jams_annotation(path, "pitch_contour").data
+    _check_not_empty(path, len(rows))
+    times = np.array([row.time for row in rows], dtype=np.float64)
+    f0 = np.array(
+        [abs(row.value["frequency"]) * (1 if row.value["voiced"] else -1) for row in rows],
+        dtype=np.float64,
+    )
+    _check_finite(path, f0, "frequency")
+    _check_times(path, times)
+    return times, f0
 
 
 def read_notes_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -570,6 +625,8 @@ READERS: dict[str, Callable] = {
     "ikala_pv": read_ikala_pv,
     "bach10_mat": read_bach10_mat,
     "lab_chords": read_lab_chords,
+    "jams_chords": read_jams_chords,
+    "jams_pitch": read_jams_pitch,
     "notes_csv": read_notes_csv,
     "maps_txt": read_maps_txt,
     "madmom_notes": read_madmom_notes,
@@ -593,6 +650,8 @@ FORMAT_CONTENTS: dict[str, str] = {
     "ikala_pv": "f0",
     "bach10_mat": "multif0",
     "lab_chords": "chords",
+    "jams_chords": "chords",
+    "jams_pitch": "f0",
     "notes_csv": "notes",
     "maps_txt": "notes",
     "madmom_notes": "notes",
