@@ -32,7 +32,7 @@ from mirlab.learning.train import (
     save_model_bundle,
     train_model,
 )
-from mirlab.pitch import losses
+from mirlab.pitch import augment, losses
 from mirlab.pitch.decode import apply_voicing, decode_salience, tune_voicing_threshold
 from mirlab.pitch.experiment import build_experiment_model, pitch_bins, window_spec
 from mirlab.pitch.targets import PitchBins, f0_to_target
@@ -89,6 +89,32 @@ def _augment(experiment: dict, spec: windows.WindowSpec):
     )
 
 
+def _augment_pair(experiment: dict, spec: windows.WindowSpec):
+    """``training.augment``: pitch shift and noise of each window with its f0 frames
+    (:func:`mirlab.pitch.augment.window_augmenter`); None when it augments nothing."""
+    options = experiment["training"].get("augment") or {}
+    if not options.get("pitch_shift") and not options.get("noise_snr_db"):
+        return None
+    bins_per_octave = None
+    if spec.input == "frames" and options["pitch_shift"]:
+        params = dict(experiment["input"]["feature_params"])
+        kind = params.pop("kind")
+        if kind not in ("cqt", "hcqt"):
+            raise InputError(
+                "training.augment.pitch_shift",
+                f"shifting bins needs a cqt or hcqt feature, not {kind!r}",
+            )
+        del params["sr"]
+        bins_per_octave = features.feature_params(kind, **params)["bins_per_octave"]
+    return augment.window_augmenter(
+        spec.input,
+        options["pitch_shift"],
+        options.get("noise_snr_db"),
+        options["probability"],
+        bins_per_octave,
+    )
+
+
 def train_experiment(
     experiment: dict,
     seed: int,
@@ -136,6 +162,7 @@ def train_experiment(
         training["batch_size"],
         seed=seed,
         augment=_augment(experiment, spec),
+        augment_pair=_augment_pair(experiment, spec),
         target_fn=partial(
             f0_to_target, bins=bins, blur_semitones=experiment["target"]["blur"] or None
         ),
