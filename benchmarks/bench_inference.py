@@ -26,14 +26,19 @@ from mirlab.data.audio import AudioSource, audio_duration, load_audio
 from mirlab.data.synth import SynthParams, write_synth_dataset
 from mirlab.families.melody import baselines
 from mirlab.families.melody.metrics import write_estimate_csv
-from mirlab.families.melody.training import decode_output, pitch_bins, window_spec
+from mirlab.families.melody.training import decode_output
 from mirlab.learning import windows
 from mirlab.pitch.decode import apply_voicing
+from mirlab.pitch.experiment import pitch_bins, window_spec
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def trained_method(experiment: dict, model_dir: Path, feature_params: dict | None):
+def trained_method(
+    experiment: dict, model_dir: Path, feature_params: dict | None, stages: dict[str, list]
+):
+    """The run of a trained model; appends each call's feature and model seconds to
+    ``stages`` (where the time goes)."""
     model = keras.saving.load_model(model_dir / "model.keras")
     decoding = json.loads((model_dir / "decoding.json").read_text())
     bins = pitch_bins(experiment)
@@ -44,12 +49,16 @@ def trained_method(experiment: dict, model_dir: Path, feature_params: dict | Non
 
     def run(path: Path, output: Path) -> None:
         y = load_audio(AudioSource(path), sr)
+        start = time.perf_counter()
         if feature_params:
             kwargs = {k: v for k, v in feature_params.items() if k not in ("kind", "sr")}
             x = features.compute_feature(y, sr, feature_params["kind"], **kwargs)
         else:
             x = y
+        stages.setdefault("feature_s", []).append(time.perf_counter() - start)
+        start = time.perf_counter()
         prediction = windows.predict_track(model, x, spec)
+        stages.setdefault("model_s", []).append(time.perf_counter() - start)
         f0, confidence = decode_output(prediction, bins, decoding["radius_bins"])
         f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
         write_estimate_csv(np.arange(len(f0)) * hop / sr, f0, output)
@@ -83,14 +92,17 @@ def main() -> None:
     args = parser.parse_args()
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    methods = {}
+    methods, stages = {}, {}
     for name, experiment in config["experiments"].items():
         feature = config["features"].get(experiment.get("input", {}).get("feature"))
+        if experiment["task"] not in ("melody", "pitch"):
+            continue  # the other families' inference is measured by their own benchmarks
         if experiment["method"] == "train":
             model_dir = REPO / "results" / name / "seed0" / "model"
             if model_dir.is_dir():
                 experiment = json.loads((model_dir / "config.json").read_text())
-                methods[name] = trained_method(experiment, model_dir, feature)
+                stages[name] = {}
+                methods[name] = trained_method(experiment, model_dir, feature, stages[name])
             else:
                 print(f"skipped {name}: no trained model at {model_dir} (run `make run` first)")
     hcqt = config["features"]["hcqt"]
@@ -116,9 +128,18 @@ def main() -> None:
                 walls.append(time.perf_counter() - start)
             wall = float(np.median(walls))
             results[name] = {"wall_s": wall, "audio_s_per_wall_s": seconds / wall}
-    print(f"{'method':<16} {'wall s':>8} {'x real time':>12}   ({seconds:.0f} s of audio)")
+            for stage, values in stages.get(name, {}).items():
+                results[name][stage] = float(np.median(values[1:]))  # without the warm-up
+    print(f"{'method':<16} {'wall s':>8} {'x real time':>12} {'feature s':>10} {'model s':>8}")
     for name, result in results.items():
-        print(f"{name:<16} {result['wall_s']:>8.2f} {result['audio_s_per_wall_s']:>12.1f}")
+        split = [
+            f"{result[s]:>10.2f}" if s in result else f"{'':>10}" for s in ("feature_s", "model_s")
+        ]
+        print(
+            f"{name:<16} {result['wall_s']:>8.2f} {result['audio_s_per_wall_s']:>12.1f}",
+            *split,
+        )
+    print(f"({seconds:.0f} s of audio)")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({"audio_seconds": seconds, "methods": results}, indent=2))
 
