@@ -516,6 +516,60 @@ def train_model(
     }
 
 
+def optimizer_from_config(training: Mapping, name: str = "adam") -> keras.optimizers.Optimizer:
+    """:func:`make_optimizer` from an experiment's family-neutral ``training`` keys:
+    ``learning_rate``, ``lr_decay`` per ``decay_steps`` (1: constant) and ``clipnorm``."""
+    return make_optimizer(
+        name,
+        training["learning_rate"],
+        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
+        decay_steps=training["decay_steps"],
+        decay_rate=training["lr_decay"],
+        clipnorm=training.get("clipnorm"),
+    )
+
+
+def train_experiment_model(
+    model: keras.Model,
+    train_data: TrainingData,
+    loss: Callable,
+    optimizer: keras.optimizers.Optimizer,
+    training: Mapping,
+    work_dir: str | Path,
+    valid_sets: Mapping[str, Validator],
+    mode: Literal["max", "min"] = "max",
+    **options,
+) -> dict:
+    """:func:`train_model` with an experiment's family-neutral ``training`` keys (``steps``,
+    ``l2``, ``checkpoint_every``, ``eval_every``, ``metric``), then the model shipped: the best
+    of the first of ``valid_sets`` by ``training["metric"]`` (``mode``: higher or lower is
+    better), restored into ``model`` and recorded as ``result["shipped"]``; the last step's
+    weights when there is no validation set. ``options`` go to :func:`train_model`."""
+    result = train_model(
+        model,
+        train_data,
+        loss,
+        optimizer,
+        work_dir,
+        training["steps"],
+        valid_sets=valid_sets,
+        best_metrics={training["metric"]: mode},
+        l2=training["l2"],
+        checkpoint_every=training["checkpoint_every"],
+        eval_every=training["eval_every"],
+        log_every=max(1, min(100, training["steps"] // 20)),
+        **options,
+    )
+    if valid_sets:
+        shipped = next(iter(valid_sets))
+        result["shipped"] = {
+            "valid_set": shipped,
+            "metric": training["metric"],
+            **restore_best(model, work_dir, shipped, training["metric"]),
+        }
+    return result
+
+
 def _keep_best(
     model: keras.Model,
     directory: Path,

@@ -26,10 +26,9 @@ from mirlab.learning import windows
 from mirlab.learning.autoencoders import PATCH_SHAPE, latent_values, spectrogram_autoencoder
 from mirlab.learning.train import (
     enable_determinism,
-    make_optimizer,
-    restore_best,
+    optimizer_from_config,
     save_model_bundle,
-    train_model,
+    train_experiment_model,
 )
 from mirlab.storage import atomic_directory, write_json
 
@@ -175,14 +174,6 @@ def train_experiment(
         drop_remainder=True,
     )
     model = build_autoencoder(experiment["model_args"], log_input)
-    optimizer = make_optimizer(
-        "adam",
-        training["learning_rate"],
-        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
-        decay_steps=training["decay_steps"],
-        decay_rate=training["lr_decay"],
-        clipnorm=training.get("clipnorm"),
-    )
     validators = {
         f"{data.name}.{part}": ReconstructionValidator(data, part, log_input)
         for data, part in valid_sets
@@ -194,27 +185,16 @@ def train_experiment(
                     data, part, log_input, excerpt
                 )
                 break
-    result = train_model(
+    result = train_experiment_model(
         model,
         train_data,
         reconstruction_loss(training["loss"], log_input),
-        optimizer,
+        optimizer_from_config(training),
+        training,
         work_dir,
-        training["steps"],
-        valid_sets=validators,
-        best_metrics={training["metric"]: "min"},
-        l2=training["l2"],
-        checkpoint_every=training["checkpoint_every"],
-        eval_every=training["eval_every"],
-        log_every=max(1, min(100, training["steps"] // 20)),
+        validators,
+        mode="min",
     )
-    if validators:
-        shipped = next(iter(validators))
-        result["shipped"] = {
-            "valid_set": shipped,
-            "metric": training["metric"],
-            **restore_best(model, work_dir, shipped, training["metric"]),
-        }
     inner = model.get_layer("spectrogram_autoencoder")
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)

@@ -35,10 +35,9 @@ from mirlab.families.chords.vocabulary import (
 from mirlab.learning import windows
 from mirlab.learning.train import (
     enable_determinism,
-    make_optimizer,
-    restore_best,
+    optimizer_from_config,
     save_model_bundle,
-    train_model,
+    train_experiment_model,
     weighted_losses,
 )
 from mirlab.storage import atomic_directory
@@ -175,35 +174,19 @@ def train_experiment(
         drop_remainder=True,
     )
     model = build_experiment_model(experiment, features.open_feature(inputs[0]).shape[1:])
-    optimizer = make_optimizer(
-        "adam",
-        training["learning_rate"],
-        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
-        decay_steps=training["decay_steps"],
-        decay_rate=training["lr_decay"],
-        clipnorm=training.get("clipnorm"),
-    )
     validators = {
         f"{data.name}.{part}": ChordValidator(data, part, spec, experiment["decoding"])
         for data, part in valid_sets
     }
-    result = train_model(
+    result = train_experiment_model(
         model,
         train_data,
         head_losses(model, training["loss_weights"]),
-        optimizer,
+        optimizer_from_config(training),
+        training,
         work_dir,
-        training["steps"],
-        valid_sets=validators,
-        best_metrics={training["metric"]: "max"},
-        l2=training["l2"],
-        checkpoint_every=training["checkpoint_every"],
-        eval_every=training["eval_every"],
-        log_every=max(1, min(100, training["steps"] // 20)),
+        validators,
     )
-    if validators:
-        shipped = next(iter(validators))
-        restore_best(model, work_dir, shipped, training["metric"])
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)
     log.info("training result: %s", result.get("best"))

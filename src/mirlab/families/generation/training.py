@@ -29,9 +29,8 @@ from mirlab.families.generation.streams import StreamBatches
 from mirlab.learning.train import (
     enable_determinism,
     make_optimizer,
-    restore_best,
     save_model_bundle,
-    train_model,
+    train_experiment_model,
 )
 from mirlab.storage import atomic_directory, atomic_path, write_json
 
@@ -130,19 +129,15 @@ def train_experiment(
         for data, part in valid_sets
     }
     generate_args = experiment["generate"]
-    result = train_model(
+    result = train_experiment_model(
         model,
         streams,
         keras.losses.sparse_categorical_crossentropy,
         _optimizer(training),
+        training,
         work_dir,
-        training["steps"],
-        valid_sets=validators,
-        best_metrics={training["metric"]: "min"},
-        l2=training["l2"],
-        checkpoint_every=training["checkpoint_every"],
-        eval_every=training["eval_every"],
-        log_every=max(1, min(100, training["steps"] // 20)),
+        validators,
+        mode="min",
         on_checkpoint=CheckpointSampler(
             work_dir / "samples",
             sr,
@@ -151,13 +146,6 @@ def train_experiment(
             seed,
         ),
     )
-    if validators:
-        shipped = next(iter(validators))
-        result["shipped"] = {
-            "valid_set": shipped,
-            "metric": training["metric"],
-            **restore_best(model, work_dir, shipped, training["metric"]),
-        }
     stateless = build_gru(**model_args)
     stateless.set_weights(model.get_weights())
     levels = code_frame_levels(tracks, sr, experiment["input"]["hop_length"])

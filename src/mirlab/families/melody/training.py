@@ -27,10 +27,9 @@ from mirlab.families.melody.metrics import evaluate_tracks, write_estimate_csv
 from mirlab.learning import windows
 from mirlab.learning.train import (
     enable_determinism,
-    make_optimizer,
-    restore_best,
+    optimizer_from_config,
     save_model_bundle,
-    train_model,
+    train_experiment_model,
 )
 from mirlab.pitch import augment, losses
 from mirlab.pitch.decode import apply_voicing, decode_salience, tune_voicing_threshold
@@ -170,40 +169,19 @@ def train_experiment(
     )
     feature_shape = features.open_feature(inputs[0]).shape[1:]
     model = build_experiment_model(experiment, spec, feature_shape)
-    optimizer = make_optimizer(
-        "adam",
-        training["learning_rate"],
-        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
-        decay_steps=training["decay_steps"],
-        decay_rate=training["lr_decay"],
-        clipnorm=training.get("clipnorm"),
-    )
     validators = {
         f"{data.name}.{part}": MelodyValidator(data, part, spec, bins) for data, part in valid_sets
     }
     excerpt_validators = _excerpt_validators(excerpts, valid_sets, spec, bins)
-    result = train_model(
+    result = train_experiment_model(
         model,
         train_data,
         _loss(experiment, bins, voicing_head=isinstance(model.output, dict)),
-        optimizer,
+        optimizer_from_config(training),
+        training,
         work_dir,
-        training["steps"],
-        valid_sets={**validators, **excerpt_validators},
-        best_metrics={training["metric"]: "max"},
-        l2=training["l2"],
-        checkpoint_every=training["checkpoint_every"],
-        eval_every=training["eval_every"],
-        log_every=max(1, min(100, training["steps"] // 20)),
+        {**validators, **excerpt_validators},
     )
-    if validators:
-        # The shipped model is the best of the first validation set by training.metric.
-        shipped = next(iter(validators))
-        result["shipped"] = {
-            "valid_set": shipped,
-            "metric": training["metric"],
-            **restore_best(model, work_dir, shipped, training["metric"]),
-        }
     threshold = _tune_threshold(model, list(validators.values()))
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)

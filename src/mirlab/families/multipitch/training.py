@@ -31,10 +31,9 @@ from mirlab.families.multipitch.metrics import (
 from mirlab.learning import windows
 from mirlab.learning.train import (
     enable_determinism,
-    make_optimizer,
-    restore_best,
+    optimizer_from_config,
     save_model_bundle,
-    train_model,
+    train_experiment_model,
 )
 from mirlab.pitch import losses
 from mirlab.pitch.decode import decode_multif0
@@ -168,40 +167,21 @@ def train_experiment(
         inputs, targets, index, spec, training["batch_size"], seed=seed, drop_remainder=True
     )
     model = build_experiment_model(experiment, spec, features.open_feature(inputs[0]).shape[1:])
-    optimizer = make_optimizer(
-        "adam",
-        training["learning_rate"],
-        schedule="constant" if training["lr_decay"] == 1.0 else "exponential",
-        decay_steps=training["decay_steps"],
-        decay_rate=training["lr_decay"],
-        clipnorm=training.get("clipnorm"),
-    )
     validators = {
         f"{data.name}.{part}": MultipitchValidator(data, part, spec, bins)
         for data, part in valid_sets
     }
-    result = train_model(
+    result = train_experiment_model(
         model,
         train_data,
         losses.salience_crossentropy(),
-        optimizer,
+        optimizer_from_config(training),
+        training,
         work_dir,
-        training["steps"],
-        valid_sets=validators,
-        best_metrics={training["metric"]: "max"},
-        l2=training["l2"],
-        checkpoint_every=training["checkpoint_every"],
-        eval_every=training["eval_every"],
-        log_every=max(1, min(100, training["steps"] // 20)),
+        validators,
     )
     threshold = float(experiment["target"]["threshold"])
     if validators:
-        shipped = next(iter(validators))
-        result["shipped"] = {
-            "valid_set": shipped,
-            "metric": training["metric"],
-            **restore_best(model, work_dir, shipped, training["metric"]),
-        }
         candidates, grids = [], []
         for validator in validators.values():
             candidates += validator.candidates(model)
