@@ -13,24 +13,12 @@ import pandas as pd
 from mirlab.data.annotations import chords_from_frame
 from mirlab.data.readers import read_lab_chords
 from mirlab.evaluation.evaluate import estimate_files, quiet_mir_eval
+from mirlab.families.chords import METRICS
 from mirlab.families.chords.vocabulary import QUALITIES, encode_labels
 
-#: ``mir_eval.chord`` comparisons, the per-track metric columns (kept in the family's
-#: ``__init__`` too, so that planning does not import mir_eval).
-CHORD_METRICS: tuple[str, ...] = (
-    "root",
-    "thirds",
-    "thirds_inv",
-    "triads",
-    "triads_inv",
-    "tetrads",
-    "tetrads_inv",
-    "sevenths",
-    "sevenths_inv",
-    "majmin",
-    "majmin_inv",
-    "mirex",
-)
+#: ``mir_eval.chord`` comparisons, the per-track metric columns (defined with the family,
+#: which planning imports without mir_eval).
+CHORD_METRICS: tuple[str, ...] = METRICS
 
 
 def merged_segments(

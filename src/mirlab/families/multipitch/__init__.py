@@ -14,8 +14,9 @@ from pathlib import Path
 from mirlab.errors import InputError
 from mirlab.families.base import Family
 
-#: Per-track metric columns (as :data:`mirlab.families.multipitch.metrics.METRICS`; kept here
-#: so that planning does not import mir_eval).
+#: Per-track metric columns, in the order of
+#: :func:`mirlab.families.multipitch.metrics.multipitch_metrics` (here, so that planning does
+#: not import mir_eval).
 METRICS = (
     "precision",
     "recall",

@@ -19,6 +19,7 @@ from mirlab.data.annotations import multif0_from_frame, notes_from_frame, notes_
 from mirlab.data.cache import DatasetPaths
 from mirlab.errors import InputError
 from mirlab.evaluation.evaluate import estimate_files, quiet_mir_eval
+from mirlab.families.multipitch import METRICS as FAMILY_METRICS
 from mirlab.storage import atomic_path
 
 #: File suffix of a multi-f0 estimate.
@@ -26,25 +27,9 @@ ESTIMATE_SUFFIX = ".txt"
 #: Frame period (s) at which a note-list reference is sampled: MIREX multi-f0's 10 ms.
 NOTES_REFERENCE_HOP = 0.01
 
-#: Per-track metric columns of :func:`multipitch_metrics`, in order.
-METRICS = (
-    "precision",
-    "recall",
-    "f_measure",
-    "accuracy",
-    "substitution_error",
-    "miss_error",
-    "false_alarm_error",
-    "total_error",
-    "chroma_precision",
-    "chroma_recall",
-    "chroma_f_measure",
-    "chroma_accuracy",
-    "chroma_substitution_error",
-    "chroma_miss_error",
-    "chroma_false_alarm_error",
-    "chroma_total_error",
-)
+#: Per-track metric columns of :func:`multipitch_metrics`, in order (defined with the
+#: family, which planning imports without mir_eval).
+METRICS = FAMILY_METRICS
 
 
 def _snake_case(name: str) -> str:
