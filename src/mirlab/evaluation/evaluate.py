@@ -8,7 +8,7 @@ every family's per-track table has a ``track_id`` column and one column per metr
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.stats
 
 from mirlab.errors import InputError
-from mirlab.storage import write_csv
+from mirlab.storage import atomic_directory, write_csv
 
 
 @contextmanager
@@ -160,6 +160,25 @@ def write_results(
     """Write the per-track and summary tables as CSV (``%.6f``, atomic)."""
     write_csv(per_track, per_track_path)
     write_csv(summary, summary_path)
+
+
+def copy_external(
+    experiment: dict,
+    data,
+    part: str,
+    output: str | Path,
+    read: Callable,
+    write: Callable,
+    suffix: str,
+) -> None:
+    """An external method's estimates for every track of ``data``'s ``part``: the files
+    ``<track_id><suffix>`` of the ``estimates`` folder (``{dataset}`` filled in), each read
+    with the family's ``read`` (which checks it: a missing or bad file is an ``InputError``
+    naming it) and written again with its ``write``, so only valid files reach the evaluator."""
+    folder = Path(experiment["estimates"].format(dataset=data.name))
+    with atomic_directory(output) as tmp:
+        for track_id in data.track_ids(part):
+            write(*read(folder / f"{track_id}{suffix}"), tmp / f"{track_id}{suffix}")
 
 
 def score_estimates(

@@ -15,6 +15,7 @@ import numpy as np
 from mirlab.data import features
 from mirlab.data.cache import DatasetPaths
 from mirlab.data.readers import read_lab_chords
+from mirlab.evaluation.evaluate import copy_external
 from mirlab.families.chords import baselines, decode, pretrained
 from mirlab.storage import atomic_directory
 
@@ -50,17 +51,6 @@ def run_madmom(data: DatasetPaths, part: str, output: str | Path) -> None:
             decode.write_lab(intervals, labels, tmp / f"{track_id}.lab")
 
 
-def copy_external(experiment: dict, data: DatasetPaths, part: str, output: str | Path) -> None:
-    """Check and copy an external method's ``.lab`` files (``estimates`` folder, ``{dataset}``
-    filled in) for every track of ``data``'s ``part``; a missing or bad file is an
-    ``InputError`` naming it."""
-    folder = Path(experiment["estimates"].format(dataset=data.name))
-    with atomic_directory(output) as tmp:
-        for track_id in data.track_ids(part):
-            intervals, labels = read_lab_chords(folder / f"{track_id}.lab")
-            decode.write_lab(intervals, labels, tmp / f"{track_id}.lab")
-
-
 def predict(
     experiment: dict,
     data: DatasetPaths,
@@ -82,4 +72,4 @@ def predict(
     elif method == "baseline":
         run_baseline(experiment, data, part, output, feature_params)
     else:
-        copy_external(experiment, data, part, output)
+        copy_external(experiment, data, part, output, read_lab_chords, decode.write_lab, ".lab")

@@ -14,6 +14,7 @@ import numpy as np
 
 from mirlab.data import features
 from mirlab.data.cache import DatasetPaths
+from mirlab.evaluation.evaluate import copy_external
 from mirlab.families.melody import baselines
 from mirlab.families.melody.metrics import read_estimate_csv, write_estimate_csv
 from mirlab.pitch.decode import tune_voicing_threshold
@@ -68,16 +69,6 @@ def _tune_salience_peak(valid_sets, frequencies: np.ndarray) -> float:
     return float(tune_voicing_threshold(confidences, f0s, references))
 
 
-def copy_external(experiment: dict, data: DatasetPaths, part: str, output: str | Path) -> None:
-    """Check and copy an external method's MIREX CSVs (``estimates`` folder, ``{dataset}``
-    filled in) for every track of ``data``'s ``part``; a missing file is an ``InputError``."""
-    folder = Path(experiment["estimates"].format(dataset=data.name))
-    with atomic_directory(output) as tmp:
-        for track_id in data.track_ids(part):
-            times, f0 = read_estimate_csv(folder / f"{track_id}.csv")
-            write_estimate_csv(times, f0, tmp / f"{track_id}.csv")
-
-
 def predict(
     experiment: dict,
     data: DatasetPaths,
@@ -97,4 +88,4 @@ def predict(
     elif method == "baseline":
         run_baseline(experiment, data, part, output, feature_params, valid_sets)
     else:
-        copy_external(experiment, data, part, output)
+        copy_external(experiment, data, part, output, read_estimate_csv, write_estimate_csv, ".csv")

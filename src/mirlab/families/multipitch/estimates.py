@@ -13,6 +13,7 @@ import numpy as np
 
 from mirlab.data import features
 from mirlab.data.cache import DatasetPaths
+from mirlab.evaluation.evaluate import copy_external
 from mirlab.families.multipitch.baselines import BASELINES, Baseline
 from mirlab.families.multipitch.decoding import Candidates, tune_threshold
 from mirlab.families.multipitch.metrics import (
@@ -79,16 +80,6 @@ def run_baseline(
             write_json(tuned, tmp / "tuned.json")
 
 
-def copy_external(experiment: dict, data: DatasetPaths, part: str, output: str | Path) -> None:
-    """Check and copy an external method's multi-f0 files (``estimates`` folder, ``{dataset}``
-    filled in) for every track of ``data``'s ``part``; a missing or bad file is an
-    ``InputError`` naming it."""
-    folder = Path(experiment["estimates"].format(dataset=data.name))
-    with atomic_directory(output) as tmp:
-        for track_id in data.track_ids(part):
-            write_estimate(*read_estimate(folder / f"{track_id}.txt"), tmp / f"{track_id}.txt")
-
-
 def predict(
     experiment: dict,
     data: DatasetPaths,
@@ -108,4 +99,4 @@ def predict(
     elif method == "baseline":
         run_baseline(experiment, data, part, output, feature_params, valid_sets)
     else:
-        copy_external(experiment, data, part, output)
+        copy_external(experiment, data, part, output, read_estimate, write_estimate, ".txt")
