@@ -45,6 +45,8 @@ class Plan:
                     f"config key compare[{number}]",
                     f"{pair['a']!r} and {pair['b']!r} are of different families",
                 )
+        for name in self.experiments:
+            self.mix_options(name)
 
     # --- datasets --------------------------------------------------------------------------
 
@@ -192,6 +194,10 @@ class Plan:
         if feature:
             params = self.config["features"][feature]
             experiment["input"] = {**experiment["input"], "feature_params": params}
+        if self.mix_options(name):
+            augment = experiment["training"]["augment"]
+            mix = {**augment["mix"], "accompaniment_sets": self.accompaniment_sets(name)}
+            experiment["training"] = {**experiment["training"], "augment": {**augment, "mix": mix}}
         return experiment
 
     def family(self, name: str) -> Family:
@@ -244,6 +250,35 @@ class Plan:
             for entry in self.experiment(name).get(role, [])
         ]
 
+    def mix_options(self, name: str) -> dict | None:
+        """The experiment's ``training.augment.mix`` (mixing a stem over accompaniment, see
+        ``mirlab.pitch.augment``), checked against the config; None when unset."""
+        experiment = self.experiment(name)
+        mix = ((experiment.get("training") or {}).get("augment") or {}).get("mix")
+        if not mix:
+            return None
+        where = f"config key experiments.{name}.training.augment.mix"
+        if mix["accompaniment"] not in self.config["datasets"]:
+            raise InputError(f"{where}.accompaniment", f"no dataset {mix['accompaniment']!r}")
+        if self.input_grid(experiment) is None:
+            raise InputError(where, "mixing needs a model input (input.feature or audio_sr)")
+        lo, hi = mix["ratio_db"]
+        if lo > hi:
+            raise InputError(f"{where}.ratio_db", f"[lo, hi] with lo > hi: {mix['ratio_db']}")
+        if not 0 <= mix["probability"] <= 1:
+            raise InputError(f"{where}.probability", f"must be in [0, 1], got {mix['probability']}")
+        return mix
+
+    def accompaniment_sets(self, name: str) -> list[tuple[dict, str]]:
+        """(dataset paths, split part) of the accompaniment dataset of the experiment's
+        ``training.augment.mix``, one per split part it trains on, on the experiment's input
+        grid (the dataset's cached audio or feature of the experiment's input); [] unset."""
+        mix = self.mix_options(name)
+        if mix is None:
+            return []
+        parts = sorted({entry["part"] for entry in self.experiment(name)["train"]})
+        return [(self.dataset_paths(name, mix["accompaniment"]), part) for part in parts]
+
     def validation_excerpts(self, name: str) -> list[dict]:
         """Configured excerpts of the experiment's validation datasets; the training job
         makes a validation set of each one whose track lies in a validated part."""
@@ -271,7 +306,11 @@ class Plan:
     def train_input(self, name: str) -> list[str]:
         self.trained_experiment(name)
         sets = self.experiment_sets(name, "train") + self.experiment_sets(name, "validate")
-        return sorted({path for paths, _ in sets for path in self._path_values(paths)})
+        # mixing reads the accompaniment dataset's inputs of the parts in its split
+        mixed = {
+            paths[key] for paths, _ in self.accompaniment_sets(name) for key in ("inputs", "split")
+        }
+        return sorted({path for paths, _ in sets for path in self._path_values(paths)} | mixed)
 
     def training_dir(self, name: str, seed: int | str) -> str:
         """Checkpoints and TensorBoard logs of a training job, keyed by what it is given,

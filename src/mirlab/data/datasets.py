@@ -791,13 +791,18 @@ SYNTH_ANNOTATIONS = {
 }
 #: Synth stems, each an audio source of its track.
 SYNTH_STEMS = ("melody", "bass", "chords", "drums")
+#: Audio sources that preprocessing sums from a track's sources when the track has none of
+#: that name (``dataset source: accompaniment``): a synth track's accompaniment is every stem
+#: but the melody (the mix minus the melody stem, up to the 16-bit rounding of each file).
+SUMMED_SOURCES = {"accompaniment": ("bass", "chords", "drums")}
 
 
 def load_synth(root: Path) -> list[Track]:
     """The embedded synthetic dataset (``mirlab.data.synth``): ``metadata.json``,
     ``audio/<T>_MIX.wav``, ``stems/<T>_<stem>.wav`` (audio sources ``melody``, ``bass``,
-    ``chords``, ``drums``) and ``annotations/<T>_{MELODY,BASS,MULTIF0,NOTES,CHORDS}.*``
-    (kinds melody, bass, multif0, notes, chords; ``MELODY`` is required).
+    ``chords``, ``drums``; preprocessing sums ``accompaniment``, see ``SUMMED_SOURCES``) and
+    ``annotations/<T>_{MELODY,BASS,MULTIF0,NOTES,CHORDS}.*`` (kinds melody, bass, multif0,
+    notes, chords; ``MELODY`` is required).
 
     Metadata is the track's ``metadata.json`` entry, with ``duration`` from the audio.
     """

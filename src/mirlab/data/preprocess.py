@@ -96,14 +96,33 @@ def index_dataset(
     logger.info("indexed %d tracks of %s", len(tracks), root)
 
 
-def _resample_track(track: datasets.Track, source: str, sr: int, folder: Path) -> dict:
-    if source not in track.audio:
+def _load_source(track: datasets.Track, source: str, sr: int) -> np.ndarray:
+    """The ``source`` audio of ``track`` at ``sr`` Hz; one of ``datasets.SUMMED_SOURCES`` that
+    the track has no file for is the sum of its parts (each resampled: soxr is linear)."""
+    if source in track.audio:
+        return load_audio(track.audio[source], sr)
+    parts = datasets.SUMMED_SOURCES.get(source, ())
+    if not parts or not all(part in track.audio for part in parts):
+        summed = f"; {source} sums {', '.join(parts)}" if parts else ""
         raise InputError(
             track.audio["mix"].path,
             f"track {track.track_id!r} has no audio source {source!r} "
-            f"(it has {', '.join(sorted(track.audio))})",
+            f"(it has {', '.join(sorted(track.audio))}{summed})",
         )
-    samples = load_audio(track.audio[source], sr)
+    signals = [load_audio(track.audio[part], sr) for part in parts]
+    if len({len(signal) for signal in signals}) != 1:
+        raise InputError(
+            track.audio[parts[0]].path,
+            f"the {', '.join(parts)} audio of track {track.track_id!r} differ in length",
+        )
+    total = signals[0].copy()
+    for signal in signals[1:]:
+        total += signal
+    return total
+
+
+def _resample_track(track: datasets.Track, source: str, sr: int, folder: Path) -> dict:
+    samples = _load_source(track, source, sr)
     file = f"{file_stem(track.track_id)}.npy"
     np.save(folder / file, samples, allow_pickle=False)
     return {"track_id": track.track_id, "file": file, "n_samples": len(samples), "sr": sr}

@@ -1,4 +1,4 @@
-"""Training augmentations of pitch windows (SPEC 2.4): pitch shift and additive noise.
+"""Training augmentations of pitch windows (SPEC 2.4): pitch shift, additive noise, mixing.
 
 Each function is pure: it returns new arrays and draws only from the ``rng`` it is given.
 A window is what :class:`mirlab.learning.windows.WindowBatches` hands its ``augment_pair``
@@ -19,9 +19,15 @@ hook: the (normalised) input window and its target frames, f0 in Hz per annotati
 * Additive white Gaussian noise at an SNR in dB relative to the window's mean power (raw
   audio only: a normalised log-frequency window no longer holds the linear magnitudes that
   noise adds to).
-
-Mixing (a melody stem over another track's accompaniment) is not here: the window reader
-gives one cached input per track (the mix's feature or audio), not its stems.
+* Mixing (``AccompanimentMixer``): a melody-stem window plus a window of the same length
+  from a random track and offset of an accompaniment dataset, scaled so that the
+  melody-to-accompaniment ratio (RMS over the window) is the one drawn; the f0 is unchanged.
+  It works on the windows as cached, before their normalisation (the melody family's
+  training normalises each window after mixing it). Raw audio is summed exactly. Feature
+  windows (dB, floor -100 dB, see :mod:`mirlab.data.features`) are summed as linear
+  magnitudes, ``10 ** (dB / 20)``, and turned back to dB with the floor: an approximation,
+  since the phases of the two signals are ignored (the magnitude of a sum is at most the sum
+  of the magnitudes).
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from mirlab.errors import InputError
+
+#: The floor of every dB feature (``mirlab.data.features``: -100 dB): a value at or below it
+#: is a magnitude of 0 when feature windows are mixed.
+FEATURE_FLOOR_DB = -100.0
 
 #: Largest denominator of the rational resampling ratio: within 5 cents of the shift asked
 #: for (0.03 cents at whole semitones up to 3); the f0 is scaled by the ratio used, so the
@@ -218,3 +228,143 @@ def window_augmenter(
         probability=float(probability),
         bins_per_octave=bins_per_octave,
     )
+
+
+# --- mixing ----------------------------------------------------------------------------------
+
+
+def window_rms(x: np.ndarray) -> float:
+    """Root mean square over every value of a window (float64)."""
+    return math.sqrt(float(np.mean(np.square(np.asarray(x), dtype=np.float64))))
+
+
+def accompaniment_gain(melody_rms: float, accompaniment_rms: float, ratio_db: float) -> float:
+    """The gain ``g`` that puts an accompaniment of RMS ``accompaniment_rms`` at ``ratio_db``
+    below a melody of RMS ``melody_rms``: ``20 * log10(melody_rms / (g * accompaniment_rms))
+    == ratio_db``. 0 when either is silent (no ratio to reach: the window is left as it is)."""
+    if melody_rms <= 0 or accompaniment_rms <= 0:
+        return 0.0
+    return melody_rms / (accompaniment_rms * 10.0 ** (ratio_db / 20.0))
+
+
+def mix_audio_window(x: np.ndarray, accompaniment: np.ndarray, ratio_db: float) -> np.ndarray:
+    """Raw audio ``x + g * accompaniment`` with the melody-to-accompaniment ratio (RMS over
+    the window) ``ratio_db`` (see ``accompaniment_gain``); exact up to float32 rounding."""
+    x = np.asarray(x, dtype=np.float32)
+    accompaniment = np.asarray(accompaniment, dtype=np.float32)
+    if accompaniment.shape != x.shape:
+        raise InputError("augment.mix", f"accompaniment {accompaniment.shape}, window {x.shape}")
+    gain = accompaniment_gain(window_rms(x), window_rms(accompaniment), ratio_db)
+    if gain == 0.0:
+        return x.copy()
+    return (x.astype(np.float64) + gain * accompaniment.astype(np.float64)).astype(np.float32)
+
+
+def db_to_magnitude(x_db: np.ndarray, floor_db: float = FEATURE_FLOOR_DB) -> np.ndarray:
+    """Linear magnitudes ``10 ** (dB / 20)`` of a dB window (float64); values at or below
+    ``floor_db`` are 0 (the feature could not tell them from silence)."""
+    x_db = np.asarray(x_db, dtype=np.float64)
+    return np.where(x_db > floor_db, 10.0 ** (x_db / 20.0), 0.0)
+
+
+def mix_feature_window(
+    x_db: np.ndarray,
+    accompaniment_db: np.ndarray,
+    ratio_db: float,
+    floor_db: float = FEATURE_FLOOR_DB,
+) -> np.ndarray:
+    """A dB feature window (CQT, HCQT, STFT magnitudes) mixed with an accompaniment window of
+    the same shape, in the magnitude domain.
+
+    With ``m = db_to_magnitude(x_db)`` and ``a = db_to_magnitude(accompaniment_db)``, the
+    result is ``max(20 * log10(m + g * a), floor_db)`` with ``g`` the gain that puts the RMS
+    of ``g * a`` (over the window) ``ratio_db`` below that of ``m``. This approximates the
+    feature of the summed audio: the phases are ignored. The magnitude of a sum is at most
+    the sum of the magnitudes (equal when the two are in phase), so where both signals have
+    energy in a bin the result is up to 3 dB above the power sum that unrelated phases give
+    on average; bins where one of them dominates come out right.
+    """
+    x_db = np.asarray(x_db, dtype=np.float32)
+    accompaniment_db = np.asarray(accompaniment_db, dtype=np.float32)
+    if accompaniment_db.shape != x_db.shape:
+        raise InputError(
+            "augment.mix", f"accompaniment {accompaniment_db.shape}, window {x_db.shape}"
+        )
+    melody, accompaniment = (
+        db_to_magnitude(x_db, floor_db),
+        db_to_magnitude(accompaniment_db, floor_db),
+    )
+    gain = accompaniment_gain(window_rms(melody), window_rms(accompaniment), ratio_db)
+    if gain == 0.0:
+        return x_db.copy()
+    floor = 10.0 ** (floor_db / 20.0)
+    return (20.0 * np.log10(np.maximum(melody + gain * accompaniment, floor))).astype(np.float32)
+
+
+class AccompanimentMixer:
+    """Mixing a window (as cached: audio samples or dB features) with a random window of
+    accompaniment, the ``mix`` augmentation; ``mixer(x, rng)`` returns the mixed window.
+
+    ``accompaniments``: the accompaniment tracks' cached inputs (arrays, or anything with
+    ``len`` and ``[start:stop]`` row slices such as ``mirlab.learning.windows.NpyRows``), of
+    the same frame grid and feature shape as the windows. Draws, in this order and every time
+    (each window uses four draws of ``rng.random``/``rng.uniform`` whatever is applied):
+    whether to mix (``probability``), the track (uniform over the tracks), the offset (uniform
+    over the offsets where the window lies inside the track; a track shorter than the window
+    is read from its start and padded with silence: zeros or ``floor_db``), and the ratio
+    (dB, uniform in ``ratio_db``). Then ``mix_audio_window`` (``input="samples"``) or
+    ``mix_feature_window`` (``input="frames"``).
+    """
+
+    def __init__(
+        self,
+        accompaniments: Sequence,
+        input: Literal["frames", "samples"],
+        ratio_db: Sequence[float],
+        probability: float = 1.0,
+        floor_db: float = FEATURE_FLOOR_DB,
+    ):
+        key = "training.augment.mix"
+        if input not in ("frames", "samples"):
+            raise InputError(key, f"input {input!r} is not 'frames' or 'samples'")
+        if len(ratio_db) != 2 or not ratio_db[0] <= ratio_db[1]:
+            raise InputError(
+                f"{key}.ratio_db", f"must be [lo, hi] dB with lo <= hi, got {ratio_db}"
+            )
+        if not 0 <= probability <= 1:
+            raise InputError(f"{key}.probability", f"must be in [0, 1], got {probability}")
+        if not accompaniments:
+            raise InputError(f"{key}.accompaniment", "no accompaniment track")
+        self.accompaniments = list(accompaniments)
+        self.input = input
+        self.ratio_db = (float(ratio_db[0]), float(ratio_db[1]))
+        self.probability = float(probability)
+        self.floor_db = float(floor_db)
+
+    def draw(self, rng: np.random.Generator, length: int) -> tuple[bool, np.ndarray, float]:
+        """(whether to mix, an accompaniment window of ``length`` rows, ratio in dB)."""
+        mixed = rng.random() < self.probability
+        track = self.accompaniments[
+            min(int(rng.random() * len(self.accompaniments)), len(self.accompaniments) - 1)
+        ]
+        last = max(len(track) - length, 0)
+        offset = min(int(rng.random() * (last + 1)), last)
+        ratio_db = float(rng.uniform(*self.ratio_db))
+        fill = self.floor_db if self.input == "frames" else 0.0
+        window = np.full((length, *track.shape[1:]), fill, dtype=np.float32)
+        rows = np.asarray(track[offset : offset + length], dtype=np.float32)
+        window[: len(rows)] = rows
+        return mixed, window, ratio_db
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        mixed, accompaniment, ratio_db = self.draw(rng, len(x))
+        if not mixed:
+            return np.asarray(x, dtype=np.float32)
+        if accompaniment.shape != np.shape(x):
+            raise InputError(
+                "training.augment.mix.accompaniment",
+                f"accompaniment windows {accompaniment.shape}, training windows {np.shape(x)}",
+            )
+        if self.input == "samples":
+            return mix_audio_window(x, accompaniment, ratio_db)
+        return mix_feature_window(x, accompaniment, ratio_db, self.floor_db)

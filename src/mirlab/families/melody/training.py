@@ -114,6 +114,57 @@ def _augment_pair(experiment: dict, spec: windows.WindowSpec):
     )
 
 
+def _accompaniment_mixer(
+    experiment: dict, spec: windows.WindowSpec, first: DatasetPaths, feature_shape: tuple
+) -> augment.AccompanimentMixer | None:
+    """``training.augment.mix``: the mixer over the accompaniment dataset's tracks of the
+    parts trained on (``accompaniment_sets``, resolved by ``mirlab.planning``); None unset."""
+    mix = (experiment["training"].get("augment") or {}).get("mix")
+    if not mix:
+        return None
+    key = "training.augment.mix.accompaniment"
+    if spec.input == "frames" and not experiment["input"]["feature_params"].get("log", True):
+        raise InputError("training.augment.mix", "mixing feature windows needs dB features (log)")
+    accompaniments = []
+    for paths, part in mix["accompaniment_sets"]:
+        data = DatasetPaths.from_mapping(paths)
+        if (data.sr, data.hop_length) != (first.sr, first.hop_length):
+            raise InputError(key, f"{data.name!r} is not on the frame grid of the training data")
+        for path in data.input_files(data.track_ids(part)):
+            array = windows.open_array(path)
+            if array.shape[1:] != feature_shape:
+                raise InputError(
+                    key,
+                    f"{path}: input rows of shape {array.shape[1:]}, the training inputs' are "
+                    f"{feature_shape}",
+                )
+            accompaniments.append(array)
+    return augment.AccompanimentMixer(
+        accompaniments, spec.input, mix["ratio_db"], mix["probability"]
+    )
+
+
+def _mix_then_normalize(
+    x: np.ndarray,
+    f0: np.ndarray,
+    rng: np.random.Generator,
+    mixer: augment.AccompanimentMixer,
+    normalize: windows.Normalize,
+    then: Sequence,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``augment_pair`` of a mixing experiment, whose windows come unnormalised: mix the
+    window as cached, normalise it as ``WindowBatches`` would have (``normalize``), then the
+    other augmentations (``then``: ``(augment, augment_pair)``, each None or the hook) with
+    the same ``rng``."""
+    x = windows.normalize_batch(mixer(x, rng)[None], normalize)[0]
+    spec_masks, pair = then
+    if spec_masks is not None:
+        x = spec_masks(x, rng)
+    if pair is not None:
+        x, f0 = pair(x, f0, rng)
+    return x, f0
+
+
 def train_experiment(
     experiment: dict,
     seed: int,
@@ -153,6 +204,12 @@ def train_experiment(
             raise InputError(path, f"{spec.n_frames_of(units)} input frames, {frames} annotated")
     index = windows.build_index(n_frames, spec, voiced=targets, voiced_only=training["voiced_only"])
     log.info("training on %d tracks, %d windows", len(inputs), len(index))
+    feature_shape = features.open_feature(inputs[0]).shape[1:]
+    masks, pair, normalize = _augment(experiment, spec), _augment_pair(experiment, spec), "window"
+    mixer = _accompaniment_mixer(experiment, spec, first, feature_shape)
+    if mixer is not None:  # mixing reads the windows as cached: it normalises them itself
+        pair = partial(_mix_then_normalize, mixer=mixer, normalize=normalize, then=(masks, pair))
+        masks, normalize = None, None
     train_data = windows.WindowBatches(
         inputs,
         targets,
@@ -160,14 +217,14 @@ def train_experiment(
         spec,
         training["batch_size"],
         seed=seed,
-        augment=_augment(experiment, spec),
-        augment_pair=_augment_pair(experiment, spec),
+        normalize=normalize,
+        augment=masks,
+        augment_pair=pair,
         target_fn=partial(
             f0_to_target, bins=bins, blur_semitones=experiment["target"]["blur"] or None
         ),
         drop_remainder=True,
     )
-    feature_shape = features.open_feature(inputs[0]).shape[1:]
     model = build_experiment_model(experiment, spec, feature_shape)
     validators = {
         f"{data.name}.{part}": MelodyValidator(data, part, spec, bins) for data, part in valid_sets
