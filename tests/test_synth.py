@@ -362,6 +362,26 @@ def test_a_voice_low_cut_weakens_its_low_fundamentals(monkeypatch):
     assert np.median(np.abs(measured - expected)) < 1.0
 
 
+def test_a_spectral_peak_weakens_the_fundamental_by_its_rise_per_octave():
+    # Below a 1 kHz peak rising 12 dB per octave, a note's 2nd harmonic (an octave above its
+    # fundamental, both under the peak) gains exactly 12 dB on its fundamental; the peak is
+    # drawn from its own stream, so the notes are those of the same track without it.
+    params = SynthParams(duration=6.0, melody_midi_range=(40, 60), melody_families=("plucked",))
+    peaked = replace(params, spectral_peak_hz_range=(1000.0, 1000.0),
+                     spectral_rise_db_range=(12.0, 12.0))  # fmt: skip
+    plain, peak = generate_track(0, 0, params), generate_track(0, 0, peaked)
+    np.testing.assert_array_equal(plain.melody_f0, peak.melody_f0)
+    before, after = _harmonic_levels(plain), _harmonic_levels(peak)
+    assert len(before) > 20 and np.all(before[:, 0] < 500)
+    change = (after[:, 2] - after[:, 1]) - (before[:, 2] - before[:, 1])
+    assert np.median(change) == pytest.approx(12.0, abs=0.5)
+
+
+def test_a_spectral_peak_needs_the_family_instruments():
+    with pytest.raises(InputError, match="spectral_peak_hz_range"):
+        SynthParams(spectral_peak_hz_range=(200.0, 2000.0))
+
+
 def test_a_voice_keeps_the_annotation_exact():
     params = SynthParams(duration=3.0, voice_fraction=1.0)
     track = generate_track(0, 5, params)

@@ -251,6 +251,14 @@ class SynthParams:
             then be 0). Empty (default): the plain additive melody in ``melody_midi_range``.
         melody_span_range: span (semitones) of a track's melody range with
             ``melody_families``, at most the instrument's (clipped) range.
+        spectral_peak_hz_range: with ``melody_families``, each artist's melody instrument
+            draws the frequency (Hz, log-uniformly in this range) of its spectral peak, and
+            harmonics below it are attenuated by ``spectral_rise_db_range`` dB (drawn per
+            artist) per octave: the weak fundamental of real low notes (a trombone, a cello,
+            a low voice, whose 2nd or 3rd harmonic is often the strongest), which the plain
+            ``k ** -slope`` rolloff never gives. Drawn from its own stream. Empty (default):
+            no peak.
+        spectral_rise_db_range: rise (dB per octave) of the envelope below the peak.
         dynamics_db: depth (dB, at most 24) of the dynamics: melody and chord note velocities
             follow a slow phrase contour spanning up to this many dB below the loudest (0: the
             plain per-note velocities). Drawn from its own stream: the notes do not change.
@@ -296,6 +304,8 @@ class SynthParams:
     voice_fraction: float = 0.0
     melody_families: tuple[str, ...] = ()
     melody_span_range: tuple[int, int] = (12, 24)
+    spectral_peak_hz_range: tuple[float, ...] = ()
+    spectral_rise_db_range: tuple[float, float] = (0.0, 12.0)
     dynamics_db: float = 0.0
     reverb_prob: float = 0.0
     rt60_range: tuple[float, float] = (0.3, 2.0)
@@ -341,6 +351,14 @@ class SynthParams:
             "melody_span_range": _pair(
                 "melody_span_range", self.melody_span_range, 12, 60, integer=True
             ),
+            "spectral_peak_hz_range": (
+                _pair("spectral_peak_hz_range", self.spectral_peak_hz_range, 20.0, 20000.0)
+                if len(self.spectral_peak_hz_range)
+                else ()
+            ),
+            "spectral_rise_db_range": _pair(
+                "spectral_rise_db_range", self.spectral_rise_db_range, 0.0, 24.0
+            ),
             # At most 24 dB, so that the softest notes still rise above VOICING_THRESHOLD.
             "dynamics_db": _number("dynamics_db", self.dynamics_db, 0.0, 24.0),
             "reverb_prob": _number("reverb_prob", self.reverb_prob, 0.0, 1.0),
@@ -352,6 +370,8 @@ class SynthParams:
             "inversion_prob": _number("inversion_prob", self.inversion_prob, 0.0, 1.0),
             "chord_styles": _names("chord_styles", self.chord_styles, CHORD_STYLES),
         }
+        if checked["spectral_peak_hz_range"] and not checked["melody_families"]:
+            _fail("spectral_peak_hz_range", "needs melody_families (the family instruments)")
         if checked["melody_families"]:
             if checked["voice_fraction"] > 0:
                 _fail("voice_fraction", "must be 0 with melody_families (list 'voice' there)")
@@ -806,7 +826,7 @@ _PARTIAL_BLOCK = 16384  # samples of partials summed at a time (a cache-sized bl
 # Artist streams [seed, artist, word] and track streams [seed, track_index, word] of the
 # opt-in draws; the words differ from the artist's 1 and 2 and the track's 0 (and 2, 1).
 _INSTRUMENT_STREAM, _ACCOMPANIMENT_STREAM = 4, 5
-_ROOM_STREAM, _DYNAMICS_STREAM = 3, 6
+_ROOM_STREAM, _DYNAMICS_STREAM, _SPECTRAL_PEAK_STREAM = 3, 6, 7
 
 
 @dataclass(frozen=True)
@@ -879,6 +899,11 @@ def _artist_instrument(seed: int, artist: int, params: SynthParams) -> _Instrume
     if family == "voice":  # a low cut below the lowest note, as vocal stems are mixed
         top = min(_HIGHPASS_CUTOFFS[1], float(_midi_to_hz(low)))
         values["highpass_hz"] = float(np.exp(rng.uniform(np.log(40.0), np.log(max(top, 41.0)))))
+    if params.spectral_peak_hz_range:
+        peak_rng = np.random.default_rng([seed, artist, _SPECTRAL_PEAK_STREAM])
+        peak_range = np.log(params.spectral_peak_hz_range)
+        values["peak_hz"] = float(np.exp(peak_rng.uniform(*peak_range)))
+        values["peak_rise_db"] = float(peak_rng.uniform(*params.spectral_rise_db_range))
     return _Instrument(family, name, low, high, values)
 
 
@@ -959,11 +984,11 @@ def _render_family(
     """Audio (float32) of ``line`` played by ``instrument`` of its timbre family.
 
     The tone: partials with the family's rolloff, odd/even balance and inharmonicity, shaped
-    on a 200 Hz control grid by vowel formants and a low cut (voice), body resonances (bowed),
-    softer-is-darker brightness, and faster decay of high partials (plucked, struck); each
-    instant's amplitudes have unit L2 norm, so the loudness follows the line's envelope, and so
-    does its voicing annotation. Then breath or bow noise under the envelope and a noise burst
-    at each attack: aperiodic, they do not move the f0.
+    on a 200 Hz control grid by vowel formants and a low cut (voice), the rise to the spectral
+    peak, body resonances (bowed), softer-is-darker brightness, and faster decay of high
+    partials (plucked, struck); each instant's amplitudes have unit L2 norm, so the loudness
+    follows the line's envelope, and so does its voicing annotation. Then breath or bow noise
+    under the envelope and a noise burst at each attack: aperiodic, they do not move the f0.
     """
     v = instrument.values
     pitch, envelope = line.curves(t)
@@ -996,6 +1021,9 @@ def _render_family(
             gains *= centre**2 / np.hypot(centre**2 - frequency**2, bw * frequency)
         ratio = (frequency / v["highpass_hz"]) ** 2
         gains *= ratio / np.sqrt(1.0 + ratio**2)
+    if "peak_hz" in v:  # rising towards the spectral peak: below it, a weaker fundamental
+        below = np.minimum(frequency / v["peak_hz"], 1.0)
+        gains *= below ** (v["peak_rise_db"] / (20.0 * math.log10(2.0)))
     for centre, bw, peak in v.get("body", ()):
         gains *= 1.0 + peak / (1.0 + ((frequency - centre) / (0.5 * bw)) ** 2)
     if v["brightness"] > 0:
@@ -1049,6 +1077,7 @@ def _family_melody(
     line_params = replace(
         params,
         melody_families=(),
+        spectral_peak_hz_range=(),
         melody_midi_range=(low, low + span),
         glide_prob=v["glide_prob"],
         glide_time=v["glide_time"],
