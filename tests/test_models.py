@@ -149,7 +149,8 @@ def test_models_save_and_load_without_custom_objects(tmp_path):
 def test_build_model_by_name():
     model = models.build_model("perceptron", input_size=16, hidden_units=4, n_bins=8)
     assert model.output_shape == (None, 1, 8)
-    assert set(models.MODELS) == {"crepe", "deep_salience", "hcnn", "wavenet", "perceptron"}
+    names = {"crepe", "deep_salience", "hcnn", "wavenet", "perceptron", "latent_salience"}
+    assert set(models.MODELS) == names
 
 
 def test_build_model_errors_name_the_problem():

@@ -47,6 +47,8 @@ class Plan:
                 )
         for name in self.experiments:
             self.mix_options(name)
+        for name in self.experiments:
+            self.pretrained_dir(name)
 
     # --- datasets --------------------------------------------------------------------------
 
@@ -198,6 +200,9 @@ class Plan:
             augment = experiment["training"]["augment"]
             mix = {**augment["mix"], "accompaniment_sets": self.accompaniment_sets(name)}
             experiment["training"] = {**experiment["training"], "augment": {**augment, "mix": mix}}
+        if self.pretrained_dir(name):
+            model_dir = self.pretrained_dir(name)
+            experiment["pretrained"] = {**experiment["pretrained"], "model_dir": model_dir}
         return experiment
 
     def family(self, name: str) -> Family:
@@ -279,6 +284,50 @@ class Plan:
         parts = sorted({entry["part"] for entry in self.experiment(name)["train"]})
         return [(self.dataset_paths(name, mix["accompaniment"]), part) for part in parts]
 
+    def pretrained_dir(self, name: str) -> str | None:
+        """The model folder of the trained experiment that experiment ``name``'s model is
+        built on (its ``pretrained``: experiment and seed), checked against the config: a
+        trained experiment of its seeds, on the same input feature, with no cycle; None when
+        unset."""
+        pretrained = self.experiment(name).get("pretrained")
+        if not pretrained:
+            return None
+        where = f"config key experiments.{name}.pretrained"
+        other, seed = pretrained["experiment"], pretrained["seed"]
+        if self.experiment(name)["method"] != "train":
+            raise InputError(where, "only a trained model is built on a pretrained one")
+        if other not in self.experiments:
+            raise InputError(f"{where}.experiment", f"no experiment {other!r}")
+        chain = [name]
+        while other is not None:
+            if other in chain:
+                raise InputError(f"{where}.experiment", f"a cycle: {' -> '.join(chain + [other])}")
+            chain.append(other)
+            other = (self.experiments.get(other, {}).get("pretrained") or {}).get("experiment")
+        other = pretrained["experiment"]
+        trained = self.experiments[other]
+        if trained["method"] != "train":
+            raise InputError(
+                f"{where}.experiment",
+                f"{other!r} is a {trained['method']} method: it has no trained model",
+            )
+        if seed not in trained["seeds"]:
+            raise InputError(
+                f"{where}.seed", f"{other!r} trains seeds {trained['seeds']}, not {seed}"
+            )
+        features = [
+            (self.input_grid(experiment) or (0, 0, None))[2]
+            for experiment in (self.experiment(name), trained)
+        ]
+        params = [self.config["features"].get(feature) for feature in features]
+        if features[0] is None or params[0] != params[1]:
+            raise InputError(
+                f"{where}.experiment",
+                f"{other!r} reads input {trained.get('input')}, this experiment "
+                f"{self.experiment(name).get('input')}: the same feature is needed",
+            )
+        return f"results/{other}/seed{seed}/model"
+
     def validation_excerpts(self, name: str) -> list[dict]:
         """Configured excerpts of the experiment's validation datasets; the training job
         makes a validation set of each one whose track lies in a validated part."""
@@ -310,7 +359,10 @@ class Plan:
         mixed = {
             paths[key] for paths, _ in self.accompaniment_sets(name) for key in ("inputs", "split")
         }
-        return sorted({path for paths, _ in sets for path in self._path_values(paths)} | mixed)
+        pretrained = {self.pretrained_dir(name)} - {None}  # the model this one is built on
+        return sorted(
+            {path for paths, _ in sets for path in self._path_values(paths)} | mixed | pretrained
+        )
 
     def training_dir(self, name: str, seed: int | str) -> str:
         """Checkpoints and TensorBoard logs of a training job, keyed by what it is given,
@@ -318,14 +370,15 @@ class Plan:
         a changed one starts afresh."""
         experiment = self.job_experiment(name)
         used = [s["dataset"] for s in experiment.get("train", []) + experiment.get("validate", [])]
-        key = param_key(
-            {
-                "experiment": experiment,
-                "data": [self.dataset_params(d) for d in used],
-                "excerpts": self.validation_excerpts(name),
-            }
-        )
-        return f"results/{name}/seed{seed}/training/{key}"
+        identity = {
+            "experiment": experiment,
+            "data": [self.dataset_params(d) for d in used],
+            "excerpts": self.validation_excerpts(name),
+        }
+        if "pretrained" in experiment:  # a retrained pretrained model starts this one afresh
+            pretrained = experiment["pretrained"]
+            identity["pretrained"] = self.training_dir(pretrained["experiment"], pretrained["seed"])
+        return f"results/{name}/seed{seed}/training/{param_key(identity)}"
 
     def predict_input(self, name: str, seed: int | str, dataset: str) -> dict:
         self.test_part(name, dataset)
@@ -377,8 +430,14 @@ class Plan:
         return entries
 
     def headline_metrics(self) -> dict[str, tuple[str, ...]]:
-        """Each experiment's headline metrics (its family's), for the results figures."""
-        return {name: family.headline_metrics for name, family in self.families.items()}
+        """Each tested experiment's headline metrics (its family's), for the results figures
+        (an experiment with no test set, e.g. trained only for another to build on, has no
+        results row to draw)."""
+        return {
+            name: family.headline_metrics
+            for name, family in self.families.items()
+            if self.experiments[name]["test"]
+        }
 
     def comparison_targets(self) -> list[str]:
         """The side-by-side figure and the paired-test CSV of every ``compare`` entry."""

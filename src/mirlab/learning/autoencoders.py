@@ -58,6 +58,10 @@ LEAKY_SLOPE = 0.2
 BN_MOMENTUM = 0.9
 #: Name of the latent layer (the tanh output of ``enc8``).
 LATENT_LAYER = "latent"
+#: Name of the model :func:`spectrogram_autoencoder` builds (a layer of a feature autoencoder).
+AUTOENCODER_NAME = "spectrogram_autoencoder"
+#: dB of the floor of a log feature (``mirlab.data.features``: magnitudes floored at 1e-5).
+FEATURE_FLOOR_DB = -100.0
 
 
 def _channels(full: int, width: float) -> int:
@@ -124,12 +128,46 @@ def spectrogram_autoencoder(width: float = 1.0, latent_channels: int = 4096) -> 
     for name, layer in decoder:
         x = _bn(_block(x, layer, name), name)
     outputs = conv(1, 7, padding="same", activation="softplus", name="dec1")(x)
-    return keras.Model(inputs, outputs, name="spectrogram_autoencoder")
+    return keras.Model(inputs, outputs, name=AUTOENCODER_NAME)
 
 
-def encoder_of(autoencoder: keras.Model) -> keras.Model:
+def feature_front(x, log_input: bool):
+    """Feature patches ``(batch, 32, 256)`` -> the input of a :func:`spectrogram_autoencoder`,
+    ``(batch, 32, 256, 1)`` in the representation: a ``Reshape``, then for a dB feature a
+    ``Rescaling`` to the log-magnitude in decades above the floor, ``dB / 20 + 5``. The front
+    of a *feature autoencoder*: ``feature_front``, the spectrogram autoencoder, a ``Reshape``
+    back to ``(batch, 32, 256)``."""
+    x = keras.layers.Reshape((*PATCH_SHAPE, 1))(x)
+    if log_input:
+        x = keras.layers.Rescaling(1 / 20, offset=-FEATURE_FLOOR_DB / 20)(x)
+    return x
+
+
+def feature_autoencoder_parts(autoencoder: keras.Model) -> tuple[list, keras.Model]:
+    """The front layers (:func:`feature_front`'s, in order) and the inner
+    :func:`spectrogram_autoencoder` of a (trained, loaded) feature autoencoder: applied to
+    feature patches, the front layers give exactly the input the inner model was trained on.
+    ``InputError`` when ``autoencoder`` holds no spectrogram autoencoder."""
+    names = [layer.name for layer in autoencoder.layers]
+    if AUTOENCODER_NAME not in names:
+        raise InputError(
+            "config key pretrained",
+            f"model {autoencoder.name!r} holds no {AUTOENCODER_NAME} (layers: {names})",
+        )
+    front = autoencoder.layers[1 : names.index(AUTOENCODER_NAME)]
+    return front, autoencoder.get_layer(AUTOENCODER_NAME)
+
+
+def encoder_of(autoencoder: keras.Model, name: str = "encoder") -> keras.Model:
     """The encoder of a :func:`spectrogram_autoencoder`: patch -> latent ``(16, 1, channels)``."""
-    return keras.Model(autoencoder.input, autoencoder.get_layer(LATENT_LAYER).output)
+    return keras.Model(autoencoder.input, autoencoder.get_layer(LATENT_LAYER).output, name=name)
+
+
+def latent_and_output_of(autoencoder: keras.Model, name: str = "encoder_decoder") -> keras.Model:
+    """A :func:`spectrogram_autoencoder` with two outputs, ``[latent, reconstruction]`` (one
+    pass through its layers, shared with ``autoencoder``)."""
+    latent = autoencoder.get_layer(LATENT_LAYER).output
+    return keras.Model(autoencoder.input, [latent, autoencoder.output], name=name)
 
 
 def latent_values(autoencoder: keras.Model) -> int:

@@ -9,6 +9,8 @@ prediction use.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 
 from mirlab.errors import InputError
@@ -18,6 +20,11 @@ from mirlab.pitch.targets import PitchBins
 
 #: Models that read raw audio (1-D windows of samples); the others read feature frames.
 RAW_AUDIO_MODELS = ("crepe", "wavenet", "perceptron")
+#: Models built on a trained model of another experiment (the experiment's ``pretrained``,
+#: whose ``model_dir`` planning resolves), given to the builder as ``autoencoder``; they
+#: read their input as it is cached (the pretrained model's own scaling), not normalised
+#: per window.
+PRETRAINED_MODELS = ("latent_salience",)
 
 
 def pitch_bins(experiment: dict) -> PitchBins:
@@ -46,6 +53,26 @@ def window_spec(experiment: dict, hop_length: int) -> windows.WindowSpec:
     )
 
 
+def input_normalization(experiment: dict) -> windows.Normalize:
+    """How the experiment's windows are normalised, in training and prediction alike:
+    ``"window"`` (zero mean, unit variance), or None for :data:`PRETRAINED_MODELS`."""
+    return None if experiment["model"] in PRETRAINED_MODELS else "window"
+
+
+def load_pretrained(experiment: dict) -> keras.Model:
+    """The trained model that the experiment's ``pretrained`` names (``model_dir``, resolved
+    by planning: ``results/<experiment>/seed<seed>/model``)."""
+    pretrained = experiment.get("pretrained") or {}
+    if "model_dir" not in pretrained:
+        raise InputError(
+            "config key pretrained", f"model {experiment['model']!r} needs a pretrained model"
+        )
+    path = Path(pretrained["model_dir"]) / "model.keras"
+    if not path.is_file():
+        raise InputError(path, "no trained model here (train the pretrained experiment first)")
+    return keras.saving.load_model(path)
+
+
 def build_experiment_model(
     experiment: dict, spec: windows.WindowSpec, feature_shape: tuple
 ) -> keras.Model:
@@ -57,6 +84,8 @@ def build_experiment_model(
     """
     name = experiment["model"]
     kwargs = {"n_bins": experiment["target"]["n_bins"], **experiment["model_args"]}
+    if name in PRETRAINED_MODELS:
+        kwargs["autoencoder"] = load_pretrained(experiment)
     if name in RAW_AUDIO_MODELS:
         window = spec.input_length - 2 * spec.context
         if name == "perceptron":

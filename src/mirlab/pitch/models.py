@@ -13,7 +13,8 @@ saves and loads without custom objects). Conventions shared by all of them:
   (CREPE: one frame at the centre of a 1024-sample window);
 - spectrogram models (deep salience, HCNN) take ``(batch, n_frames, n_bins, channels)``
   log-magnitude features on the pitch-bin axis, any number of frames, and give one
-  salience frame per input frame;
+  salience frame per input frame; the latent model (``latent_salience``) reads 32-frame
+  patches of an autoencoder's feature, ``(batch, 32, n_feature_bins)``, as they are cached;
 - with a voicing head the model has two outputs, a dict ``{"salience", "voicing"}``, the
   latter ``(batch, n_frames)`` sigmoid voicing probabilities.
 
@@ -30,6 +31,13 @@ import keras
 from keras import layers
 
 from mirlab.errors import InputError
+from mirlab.learning.autoencoders import (
+    LATENT_LAYER,
+    PATCH_SHAPE,
+    encoder_of,
+    feature_autoencoder_parts,
+    latent_and_output_of,
+)
 
 #: Per-layer filter counts of CREPE, as multiples of the capacity multiplier.
 CREPE_FILTER_MULTIPLES = (32, 4, 4, 4, 8, 16)
@@ -438,6 +446,97 @@ def perceptron(
     return keras.Model(inputs, _frames_head(x, n_output_frames, n_bins), name="perceptron")
 
 
+#: How :func:`latent_salience` treats the pretrained encoder.
+ENCODER_MODES = ("frozen", "joint")
+
+
+def latent_salience(
+    autoencoder: keras.Model,
+    n_bins: int = 360,
+    encoder: str = "frozen",
+    hidden: Sequence[int] = (256,),
+    kernel_size: int = 1,
+    dropout: float = 0.0,
+    reconstruction_weight: float | None = None,
+) -> keras.Model:
+    """Melody salience from the latent of a trained feature autoencoder (the "reconstruction
+    bottleneck": does the latent keep the melody?).
+
+    ``autoencoder``: a trained feature autoencoder (see
+    :func:`mirlab.learning.autoencoders.feature_autoencoder_parts`), read by its own front
+    layers (the dB feature rescaled to the representation it was trained on) and the encoder
+    of its spectrogram autoencoder. Input ``"feature"``: ``(batch, 32, 256)`` patches of the
+    same cached feature, not normalised. The latent ``(batch, 16, 1, C)`` (one step per two
+    frames) goes through ``hidden`` Conv1D layers over the latent steps (ReLU, ``kernel_size``
+    steps, 1: a dense layer per step; each followed by ``dropout``), then a dense layer gives
+    the salience of the step's two frames: output ``"salience"`` ``(batch, 32, n_bins)``,
+    sigmoid, on the pitch-bin axis of the targets.
+
+    ``encoder``: ``frozen`` (the autoencoder's weights and BatchNorm statistics stay as
+    trained; only the head learns) or ``joint`` (encoder and decoder train with the melody
+    loss plus ``reconstruction_weight`` (default 1; frozen: not allowed) times the
+    reconstruction MSE in the representation). A joint model with a weight > 0 has a second
+    output ``"reconstruction_loss"`` ``(batch, 32)``: the weighted MSE of each frame, which
+    the training loss adds to the salience loss.
+    """
+    n_bins = _positive_int("latent_salience.n_bins", n_bins)
+    if encoder not in ENCODER_MODES:
+        raise InputError(
+            "latent_salience.encoder", f"must be one of {', '.join(ENCODER_MODES)}, got {encoder!r}"
+        )
+    hidden = _positive_ints("latent_salience.hidden", hidden, allow_empty=True)
+    kernel_size = _positive_int("latent_salience.kernel_size", kernel_size)
+    dropout = _dropout_rate("latent_salience.dropout", dropout)
+    if encoder == "frozen" and reconstruction_weight is not None:
+        raise InputError(
+            "latent_salience.reconstruction_weight", "a frozen encoder has no reconstruction loss"
+        )
+    weight = 1.0 if reconstruction_weight is None else reconstruction_weight
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
+        raise InputError(
+            "latent_salience.reconstruction_weight", f"must be a number >= 0, got {weight!r}"
+        )
+    front, inner = feature_autoencoder_parts(autoencoder)
+    n_steps, _, channels = inner.get_layer(LATENT_LAYER).output.shape[1:]
+    frames = PATCH_SHAPE[0]
+    per_step = frames // n_steps
+
+    inputs = keras.Input(shape=PATCH_SHAPE, name="feature")
+    representation = inputs
+    for layer in front:
+        representation = layer(representation)
+    reconstruction = None
+    if encoder == "frozen":
+        latent_model = encoder_of(inner, name="frozen_encoder")
+        latent_model.trainable = False
+        latent = latent_model(representation)
+    elif weight > 0:
+        latent, reconstruction = latent_and_output_of(inner, name="joint_autoencoder")(
+            representation
+        )
+    else:
+        latent = encoder_of(inner, name="joint_encoder")(representation)
+    x = layers.Reshape((n_steps, channels), name="latent_steps")(latent)
+    for number, units in enumerate(hidden, 1):
+        x = layers.Conv1D(
+            units, kernel_size, padding="same", activation="relu", name=f"head{number}"
+        )(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"head{number}_dropout")(x)
+    x = layers.Dense(per_step * n_bins, name="salience_logits")(x)
+    x = layers.Reshape((frames, n_bins), name="salience_logits_frames")(x)
+    salience = layers.Activation("sigmoid", name="salience")(x)
+    if reconstruction is None:
+        return keras.Model(inputs, salience, name="latent_salience")
+    error = layers.Subtract(name="reconstruction_difference")([reconstruction, representation])
+    error = layers.Multiply(name="reconstruction_squared")([error, error])
+    error = layers.Reshape(PATCH_SHAPE, name="reconstruction_frames")(error)
+    error = layers.GlobalAveragePooling1D(data_format="channels_first", name="frame_mse")(error)
+    loss = layers.Rescaling(float(weight), name="reconstruction_loss")(error)
+    outputs = {"salience": salience, "reconstruction_loss": loss}
+    return keras.Model(inputs, outputs, name="latent_salience")
+
+
 #: Model name -> builder function.
 MODELS = {
     "crepe": crepe,
@@ -445,6 +544,7 @@ MODELS = {
     "hcnn": hcnn,
     "wavenet": wavenet,
     "perceptron": perceptron,
+    "latent_salience": latent_salience,
 }
 
 

@@ -26,13 +26,12 @@ from mirlab.data import preprocess
 from mirlab.data.cache import DatasetPaths
 from mirlab.data.features import feature_params, open_feature
 from mirlab.errors import InputError
-from mirlab.learning.autoencoders import PATCH_SHAPE
+from mirlab.learning.autoencoders import FEATURE_FLOOR_DB, PATCH_SHAPE
 
 PATCH_FRAMES, PATCH_BINS = PATCH_SHAPE
 #: Values of one input patch (32 x 256 = 8,192).
 PATCH_VALUES = PATCH_FRAMES * PATCH_BINS
-#: dB of the feature floor (``mirlab.data.features``: magnitudes floored at 1e-5).
-FEATURE_FLOOR_DB = -100.0
+# FEATURE_FLOOR_DB: dB of the feature floor, defined in the learning layer.
 
 Code = Callable[[np.ndarray], np.ndarray]
 #: Files of a trained model folder: the code's description, and a linear code's arrays.

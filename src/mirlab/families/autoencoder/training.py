@@ -23,7 +23,13 @@ from mirlab.errors import InputError
 from mirlab.families.autoencoder import codecs, plots
 from mirlab.families.autoencoder.metrics import reconstruction_metrics
 from mirlab.learning import windows
-from mirlab.learning.autoencoders import PATCH_SHAPE, latent_values, spectrogram_autoencoder
+from mirlab.learning.autoencoders import (
+    AUTOENCODER_NAME,
+    PATCH_SHAPE,
+    feature_front,
+    latent_values,
+    spectrogram_autoencoder,
+)
 from mirlab.learning.train import (
     enable_determinism,
     optimizer_from_config,
@@ -43,10 +49,7 @@ def build_autoencoder(model_args: Mapping, log_input: bool) -> keras.Model:
     the reconstruction in the representation, ``(batch, 32, 256)``."""
     inner = spectrogram_autoencoder(**model_args)
     inputs = keras.Input(PATCH_SHAPE, name="feature")
-    x = keras.layers.Reshape((*PATCH_SHAPE, 1))(inputs)
-    if log_input:
-        x = keras.layers.Rescaling(1 / 20, offset=-codecs.FEATURE_FLOOR_DB / 20)(x)
-    y = keras.layers.Reshape(PATCH_SHAPE)(inner(x))
+    y = keras.layers.Reshape(PATCH_SHAPE)(inner(feature_front(inputs, log_input)))
     return keras.Model(inputs, y, name="autoencoder")
 
 
@@ -195,7 +198,7 @@ def train_experiment(
         validators,
         mode="min",
     )
-    inner = model.get_layer("spectrogram_autoencoder")
+    inner = model.get_layer(AUTOENCODER_NAME)
     with atomic_directory(model_dir) as tmp:
         save_model_bundle(model, tmp, experiment, command)
         write_json(

@@ -33,7 +33,12 @@ from mirlab.learning.train import (
 )
 from mirlab.pitch import augment, losses
 from mirlab.pitch.decode import apply_voicing, decode_salience, tune_voicing_threshold
-from mirlab.pitch.experiment import build_experiment_model, pitch_bins, window_spec
+from mirlab.pitch.experiment import (
+    build_experiment_model,
+    input_normalization,
+    pitch_bins,
+    window_spec,
+)
 from mirlab.pitch.targets import PitchBins, f0_to_target
 from mirlab.storage import atomic_directory, write_json
 
@@ -44,10 +49,12 @@ DECODING = "decoding.json"
 RADIUS_BINS = 4
 
 
-def _loss(experiment: dict, bins: PitchBins, voicing_head: bool):
+def _loss(experiment: dict, bins: PitchBins, outputs: Sequence[str] = ()):
     """Salience cross-entropy (``miss_weight`` if set). Without a voicing head, unvoiced
-    frames are trained toward zero; with one, the salience learns voiced frames only and the
-    head learns voicing."""
+    frames are trained toward zero; with one (an output ``voicing``), the salience learns
+    voiced frames only and the head learns voicing. A model's ``reconstruction_loss`` output
+    (per frame, weighted: the latent model trained jointly) is added to the loss."""
+    voicing_head = "voicing" in outputs
     unvoiced_weight = 0.0 if voicing_head else 1.0
     miss_weight = experiment["training"]["miss_weight"]
     if miss_weight:
@@ -56,7 +63,13 @@ def _loss(experiment: dict, bins: PitchBins, voicing_head: bool):
         )
     else:
         salience = losses.salience_crossentropy(unvoiced_weight=unvoiced_weight)
-    return losses.with_voicing_head(salience) if voicing_head else salience
+    if voicing_head:
+        return losses.with_voicing_head(salience)
+    if "reconstruction_loss" in outputs:
+        return lambda y_true, y_pred: (
+            salience(y_true, y_pred["salience"]) + y_pred["reconstruction_loss"]
+        )
+    return salience
 
 
 def decode_output(
@@ -66,8 +79,10 @@ def decode_output(
 
     f0 is the weighted average over ``radius_bins`` bins around the salience peak; the
     confidence is the voicing head's probability where the model has one, else the peak
-    salience.
+    salience. Other outputs (a reconstruction loss) are not decoded.
     """
+    if isinstance(output, dict) and "voicing" not in output:
+        output = output["salience"]
     if isinstance(output, dict):
         f0, _ = decode_salience(output["salience"], bins, radius_bins)
         return f0, np.asarray(output["voicing"], dtype=np.float64)
@@ -205,7 +220,8 @@ def train_experiment(
     index = windows.build_index(n_frames, spec, voiced=targets, voiced_only=training["voiced_only"])
     log.info("training on %d tracks, %d windows", len(inputs), len(index))
     feature_shape = features.open_feature(inputs[0]).shape[1:]
-    masks, pair, normalize = _augment(experiment, spec), _augment_pair(experiment, spec), "window"
+    normalize = input_normalization(experiment)
+    masks, pair = _augment(experiment, spec), _augment_pair(experiment, spec)
     mixer = _accompaniment_mixer(experiment, spec, first, feature_shape)
     if mixer is not None:  # mixing reads the windows as cached: it normalises them itself
         pair = partial(_mix_then_normalize, mixer=mixer, normalize=normalize, then=(masks, pair))
@@ -226,14 +242,16 @@ def train_experiment(
         drop_remainder=True,
     )
     model = build_experiment_model(experiment, spec, feature_shape)
+    scaling = input_normalization(experiment)  # of the windows the validators read
     validators = {
-        f"{data.name}.{part}": MelodyValidator(data, part, spec, bins) for data, part in valid_sets
+        f"{data.name}.{part}": MelodyValidator(data, part, spec, bins, normalize=scaling)
+        for data, part in valid_sets
     }
-    excerpt_validators = _excerpt_validators(excerpts, valid_sets, spec, bins)
+    excerpt_validators = _excerpt_validators(excerpts, valid_sets, spec, bins, scaling)
     result = train_experiment_model(
         model,
         train_data,
-        _loss(experiment, bins, voicing_head=isinstance(model.output, dict)),
+        _loss(experiment, bins, list(model.output) if isinstance(model.output, dict) else ()),
         optimizer_from_config(training),
         training,
         work_dir,
@@ -260,6 +278,7 @@ class MelodyValidator:
     With an ``excerpt`` (track, start and end in s), the set is the frames of that one track
     whose centres lie in ``[start, end)``, scored against the reference cut to the same
     interval; the model sees the track around them, as in the full-track validation.
+    ``normalize``: the windows' normalisation, as in training.
     """
 
     def __init__(
@@ -269,8 +288,9 @@ class MelodyValidator:
         spec: windows.WindowSpec,
         bins: PitchBins,
         excerpt: Mapping | None = None,
+        normalize: windows.Normalize = "window",
     ):
-        self.spec, self.bins = spec, bins
+        self.spec, self.bins, self.normalize = spec, bins, normalize
         self.track_ids = data.track_ids(part) if excerpt is None else [excerpt["track"]]
         self.inputs = data.input_files(self.track_ids)
         grids = data.grid_f0(self.track_ids)
@@ -295,7 +315,10 @@ class MelodyValidator:
         """(f0 Hz, confidence) per track, before any voicing decision."""
         decoded = [
             decode_output(
-                windows.predict_track(model, path, self.spec, n_frames=n_frames), self.bins
+                windows.predict_track(
+                    model, path, self.spec, normalize=self.normalize, n_frames=n_frames
+                ),
+                self.bins,
             )
             for path, n_frames in zip(self.inputs, self.n_frames, strict=True)
         ]
@@ -340,6 +363,7 @@ def _excerpt_validators(
     valid_sets: list[tuple[DatasetPaths, str]],
     spec: windows.WindowSpec,
     bins: PitchBins,
+    normalize: windows.Normalize = "window",
 ) -> dict[str, MelodyValidator]:
     """``excerpt.<name>``: a validator for each excerpt whose track lies in a validated part.
 
@@ -362,7 +386,9 @@ def _excerpt_validators(
             )
             continue
         data, part = parts[0]
-        validators[f"excerpt.{excerpt['name']}"] = MelodyValidator(data, part, spec, bins, excerpt)
+        validators[f"excerpt.{excerpt['name']}"] = MelodyValidator(
+            data, part, spec, bins, excerpt, normalize
+        )
     return validators
 
 
@@ -392,7 +418,9 @@ def predict_experiment(
     track_ids = data.track_ids(part)
     with atomic_directory(output) as tmp:
         for track_id, path in zip(track_ids, data.input_files(track_ids), strict=True):
-            prediction = windows.predict_track(model, path, spec)
+            prediction = windows.predict_track(
+                model, path, spec, normalize=input_normalization(experiment)
+            )
             f0, confidence = decode_output(prediction, bins, decoding["radius_bins"])
             f0 = apply_voicing(f0, confidence, decoding["voicing_threshold"])
             times = np.arange(len(f0)) * data.frame_period
