@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from snakemake.utils import update_config
 
 from mirlab.config import check_config
 from mirlab.data import preprocess
@@ -196,18 +195,17 @@ def test_the_accompaniment_source_of_a_synth_track_is_the_mix_minus_the_melody(t
 
 
 def mixing_config() -> dict:
-    """The default config with the example overlay ``config/examples/mixing.yaml``."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    update_config(config, yaml.safe_load((REPO / "config/examples/mixing.yaml").read_text()))
-    return config
+    """The default config, whose ``crepe_tiny`` mixes melody stems over accompaniments."""
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
-def test_the_example_trains_on_melody_stems_mixed_with_the_accompaniments_of_its_part():
+def test_the_default_crepe_trains_on_melody_stems_mixed_with_the_accompaniments_of_its_part():
     config = mixing_config()
     check_config(config, REPO / "config" / "schema.yaml")
     plan = Plan(config, REPO)
     assert config["datasets"]["synth_accompaniment"]["source"] == "accompaniment"
-    name = "crepe_mixing"
+    assert config["datasets"]["synth_melody"]["generate"] == config["datasets"]["synth"]["generate"]
+    name = "crepe_tiny"
     mix = plan.job_experiment(name)["training"]["augment"]["mix"]
     ((paths, part),) = mix["accompaniment_sets"]
     assert (paths["name"], part) == ("synth_accompaniment", "train")
@@ -215,7 +213,7 @@ def test_the_example_trains_on_melody_stems_mixed_with_the_accompaniments_of_its
     assert {paths["inputs"], paths["split"]} <= set(plan.train_input(name))
     assert paths["inputs"].endswith("/audio/sr16000")
     # Other experiments are given what they were before.
-    assert "mix" not in plan.job_experiment("crepe_tiny")["training"]["augment"]
+    assert "mix" not in plan.job_experiment("hcnn")["training"]["augment"]
 
 
 @pytest.mark.parametrize(
@@ -229,7 +227,7 @@ def test_the_example_trains_on_melody_stems_mixed_with_the_accompaniments_of_its
 )
 def test_bad_mix_options_are_errors_naming_the_key(mix, key):
     config = mixing_config()
-    config["experiments"]["crepe_mixing"]["training"]["augment"]["mix"] = mix
+    config["experiments"]["crepe_tiny"]["training"]["augment"]["mix"] = mix
     with pytest.raises(InputError, match=key):
         check_config(config, REPO / "config" / "schema.yaml")
         Plan(config, REPO)

@@ -28,12 +28,17 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
     ("edit", "key", "problem"),
     [
         (
-            lambda c: c["datasets"]["synth"]["generate"].update(n_track=3),
+            # A copy: the default's synth_melody and synth_accompaniment alias this mapping.
+            lambda c: c["datasets"]["synth"].update(
+                generate={**c["datasets"]["synth"]["generate"], "n_track": 3}
+            ),
             "datasets.synth.generate",
             "n_track",
         ),
         (
-            lambda c: c["datasets"]["synth"]["generate"].update(n_tracks="many"),
+            lambda c: c["datasets"]["synth"].update(
+                generate={**c["datasets"]["synth"]["generate"], "n_tracks": "many"}
+            ),
             "datasets.synth.generate.n_tracks",
             "not of type integer",
         ),
