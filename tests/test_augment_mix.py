@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from mirlab.config import check_config
 from mirlab.data import preprocess
@@ -307,3 +308,23 @@ def test_a_tiny_mixing_training_run_trains_a_model(tmp_path):
     assert sets[1] == "train" and sets[0]["name"] == "accompaniment"
     (folder,) = Path(tmp_path, "data/accompaniment").glob("*/audio/sr16000")
     assert (folder / "manifest.parquet").is_file()
+
+
+def test_the_transfer_example_trains_on_its_own_stems_and_tests_on_every_real_fixture():
+    """``config/examples/transfer.yaml`` over the default and the real-fixture overlay, merged
+    as Snakemake merges ``--configfile`` (mappings by key, lists replaced)."""
+    config = mixing_config()
+    for overlay in ("real_fixtures.yaml", "transfer.yaml"):
+        update_config(config, yaml.safe_load((REPO / "config/examples" / overlay).read_text()))
+    check_config(config, REPO / "config" / "schema.yaml")
+    plan = Plan(config, REPO)
+    experiment = plan.job_experiment("hcnn_transfer")
+    generate = config["datasets"]["synth_transfer_melody"]["generate"]
+    assert generate["seed"] != config["datasets"]["synth"]["generate"]["seed"]  # no shared track
+    assert generate == config["datasets"]["synth_transfer_accompaniment"]["generate"]
+    assert [s["dataset"] for s in experiment["train"]] == ["synth_transfer_melody"]
+    ((paths, part),) = experiment["training"]["augment"]["mix"]["accompaniment_sets"]
+    assert (paths["name"], part) == ("synth_transfer_accompaniment", "train")
+    tests = [entry["dataset"] for entry in config["experiments"]["hcnn_transfer"]["test"]]
+    assert tests == [entry["dataset"] for entry in config["experiments"]["hcnn"]["test"]]
+    assert len(tests) == 7 and "mdb_stem_synth" in tests
