@@ -254,6 +254,9 @@ def test_summary_of_one_track_or_constant_scores_collapses():
     for values in (np.array([0.42]), np.full(5, 0.7)):
         row = summarize(per_track_table(values)).iloc[0]
         assert row["ci_low"] == row["mean"] == row["ci_high"] == pytest.approx(values[0])
+    # An infinite score (the mean patch's compression ratio: 8192 values over 0) on one track.
+    row = summarize(per_track_table(np.array([np.inf]))).iloc[0]
+    assert row["ci_low"] == row["mean"] == row["ci_high"] == np.inf
     with pytest.raises(ValueError, match="empty"):
         summarize(per_track_table(np.array([])))
     with pytest.raises(ValueError, match="NaN"):

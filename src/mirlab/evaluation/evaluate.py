@@ -83,7 +83,7 @@ def summarize(
         if np.isnan(values).any():
             raise ValueError(f"metric {metric!r} has NaN scores; cannot summarise")
         mean = float(values.mean())
-        if np.ptp(values) == 0:
+        if np.all(values == values[0]):  # not np.ptp: inf - inf is NaN (mean patch ratio)
             # The bootstrap distribution is degenerate: every resample has this mean.
             low = high = mean
         else:
