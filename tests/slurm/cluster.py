@@ -452,6 +452,10 @@ def session_processes(sid: int) -> list[tuple[int, str]]:
     return found
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_bounded(
     argv: list[str], limit: float, log_dir: Path, grace: float = 60, stop_when=None, **popen
 ) -> Bounded:
@@ -472,6 +476,9 @@ def run_bounded(
             stdout=out,
             stderr=err,
             start_new_session=True,
+            # An ignored SIGINT is inherited through exec: if anything in this test process
+            # ignores it, Snakemake would too and only the SIGKILL would end it.
+            preexec_fn=_default_sigint,
             **popen,
         )
         deadline = start + limit
