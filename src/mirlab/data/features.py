@@ -45,6 +45,8 @@ C1_HZ = float(librosa.note_to_hz("C1"))
 
 _DB_AMIN_MAGNITUDE = 1e-5  # -100 dB floor for magnitudes
 _DB_AMIN_POWER = 1e-10  # -100 dB floor for powers
+#: dB of the floor of every log feature (magnitudes floored at 1e-5, powers at 1e-10).
+FLOOR_DB = -100.0
 
 #: Feature kinds, and for each the parameters it accepts with their defaults.
 #: hop_length and n_fft in samples; fmin and fmax in Hz (fmax None: sr / 2);

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import keras
 
+from mirlab.data.features import FLOOR_DB as FEATURE_FLOOR_DB
 from mirlab.errors import InputError
 
 #: Input patch (frames, frequency bins) of the seed's model.
@@ -60,8 +61,6 @@ BN_MOMENTUM = 0.9
 LATENT_LAYER = "latent"
 #: Name of the model :func:`spectrogram_autoencoder` builds (a layer of a feature autoencoder).
 AUTOENCODER_NAME = "spectrogram_autoencoder"
-#: dB of the floor of a log feature (``mirlab.data.features``: magnitudes floored at 1e-5).
-FEATURE_FLOOR_DB = -100.0
 
 
 def _channels(full: int, width: float) -> int:

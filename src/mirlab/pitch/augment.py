@@ -41,11 +41,8 @@ from typing import Literal
 import numpy as np
 from scipy.signal import resample_poly
 
+from mirlab.data.features import FLOOR_DB as FEATURE_FLOOR_DB
 from mirlab.errors import InputError
-
-#: The floor of every dB feature (``mirlab.data.features``: -100 dB): a value at or below it
-#: is a magnitude of 0 when feature windows are mixed.
-FEATURE_FLOOR_DB = -100.0
 
 #: Largest denominator of the rational resampling ratio: within 5 cents of the shift asked
 #: for (0.03 cents at whole semitones up to 3); the f0 is scaled by the ratio used, so the
